@@ -1,0 +1,44 @@
+# transcoder: the front door. `make help` lists every target.
+SHELL := /bin/bash
+GO ?= go
+STACK ?= dev
+DATA_DIR ?= ./data
+TOOLS := $(CURDIR)/.tools
+export PATH := $(TOOLS)/node_modules/.bin:$(PATH)
+
+.DEFAULT_GOAL := help
+.PHONY: help dev test bench build build-lambda fuzz vet ci-deps
+
+help: ## List every target
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+dev: ## Run the service locally on the embedded SQLite store
+	$(GO) run ./app/cmd/server
+
+build: ## Build the server binary into bin/
+	$(GO) build -o bin/server ./app/cmd/server
+
+build-lambda: ## Build dist/lambda.zip: a linux/arm64 bootstrap for provided.al2023
+	@mkdir -p dist/lambda
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w' -o dist/lambda/bootstrap ./app/cmd/server
+	cd dist/lambda && rm -f ../lambda.zip && $(GO) run ../../app/internal/cmd/zipper ../lambda.zip bootstrap
+	@echo "dist/lambda.zip is ready"
+
+test: ## Run every test (race detector on, dynalite started by the tests)
+	$(GO) vet ./app/... ./infra/...
+	$(GO) test -race -count=1 ./app/...
+	$(GO) test -count=1 ./infra/...
+
+fuzz: ## Run each fuzz target briefly
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 10s ./app/sns/
+	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime 10s ./app/sns/
+
+bench: ## Load-test the real server on loopback and print the figures
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./app/bench/
+
+ci-deps: ## Install what the tests need (dynalite into .tools/)
+	@mkdir -p $(TOOLS)
+	@test -x $(TOOLS)/node_modules/.bin/dynalite || npm install --prefix $(TOOLS) --no-audit --no-fund dynalite@4
+
+# infra:begin
+# infra:end
