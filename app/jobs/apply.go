@@ -1,0 +1,187 @@
+package jobs
+
+import (
+	"fmt"
+	"time"
+)
+
+// Update is one event about a job, decoded from whatever engine sent it. Zero
+// fields carry no information and change nothing.
+type Update struct {
+	// JobID is the job the event belongs to; required.
+	JobID       string
+	EngineJobID string
+	Engine      Engine
+	// At is when the event happened, by the engine's clock; required.
+	At time.Time
+	// State is the state the event reports; empty for events that only add
+	// attributes. Events that say a job is working (input information,
+	// progress, warnings, queue hops) report PROGRESSING.
+	State    State
+	Progress int
+	Input    *Input
+	Outputs  []Output
+	Error    *Failure
+	Warnings []Warning
+	Queue    string
+	Metadata map[string]string
+}
+
+// Validate says what is wrong with u, if anything.
+func (u *Update) Validate() error {
+	switch {
+	case u.JobID == "":
+		return fmt.Errorf("jobs: update has no job id")
+	case u.At.IsZero():
+		return fmt.Errorf("jobs: update for job %q has no time", u.JobID)
+	case u.State != "" && !u.State.Valid():
+		return fmt.Errorf("jobs: update for job %q has unknown state %q", u.JobID, u.State)
+	case u.Progress < 0 || u.Progress > 100:
+		return fmt.Errorf("jobs: update for job %q has progress %d outside 0-100", u.JobID, u.Progress)
+	}
+	return nil
+}
+
+// New returns the empty job that an update for a never-seen id is applied to.
+func New(id string) *Job {
+	return &Job{ID: id, Outputs: []Output{}, Transitions: []Transition{}}
+}
+
+// Apply merges u into j and returns the transitions it recorded and whether j
+// changed at all. The merge is idempotent and order-insensitive where it can
+// be: a terminal state never regresses, progress never goes down, attributes
+// are only ever added, and applying the same update twice changes nothing the
+// second time. A job that has never been seen (zero Version and no state)
+// begins in the update's state, or SUBMITTED when the update names none.
+// Version is incremented once when anything changed.
+func (j *Job) Apply(u *Update) (recorded []Transition, changed bool) {
+	if j.ID == "" {
+		j.ID = u.JobID
+	}
+	if j.CreatedAt.IsZero() {
+		j.CreatedAt = u.At
+		changed = true
+	}
+	changed = setIfEmpty((*string)(&j.Engine), string(u.Engine)) || changed
+	changed = setIfEmpty(&j.EngineJobID, u.EngineJobID) || changed
+	changed = setIfEmpty(&j.Queue, u.Queue) || changed
+
+	target := u.State
+	if target == "" && j.State == "" {
+		target = Submitted
+	}
+	if target.rank() > j.State.rank() {
+		j.State = target
+		t := Transition{State: target, At: u.At}
+		j.Transitions = append(j.Transitions, t)
+		recorded = append(recorded, t)
+		changed = true
+	}
+
+	progress := u.Progress
+	if j.State == Complete {
+		progress = 100
+	}
+	if progress > j.Progress {
+		j.Progress = progress
+		changed = true
+	}
+
+	changed = j.mergeInput(u.Input) || changed
+	for _, o := range u.Outputs {
+		changed = j.mergeOutput(o, u.State.Terminal()) || changed
+	}
+	if u.Error != nil && j.State == Failed && j.Error == nil {
+		e := *u.Error
+		j.Error = &e
+		changed = true
+	}
+	for _, w := range u.Warnings {
+		changed = j.mergeWarning(w) || changed
+	}
+	for k, v := range u.Metadata {
+		if _, ok := j.Metadata[k]; !ok {
+			if j.Metadata == nil {
+				j.Metadata = make(map[string]string, len(u.Metadata))
+			}
+			j.Metadata[k] = v
+			changed = true
+		}
+	}
+
+	if changed {
+		if u.At.After(j.UpdatedAt) {
+			j.UpdatedAt = u.At
+		}
+		j.Version++
+	}
+	return recorded, changed
+}
+
+func setIfEmpty(dst *string, v string) bool {
+	if *dst != "" || v == "" {
+		return false
+	}
+	*dst = v
+	return true
+}
+
+func (j *Job) mergeInput(in *Input) bool {
+	if in == nil {
+		return false
+	}
+	if j.Input == nil {
+		c := *in
+		j.Input = &c
+		return true
+	}
+	changed := setIfEmpty(&j.Input.URI, in.URI)
+	if j.Input.DurationMS == 0 && in.DurationMS != 0 {
+		j.Input.DurationMS = in.DurationMS
+		changed = true
+	}
+	if j.Input.Details == nil && in.Details != nil {
+		j.Input.Details = in.Details
+		changed = true
+	}
+	return changed
+}
+
+// mergeOutput adds o, or fills in what was not known of the output with the
+// same URI. A terminal event's per-output status supersedes an earlier one.
+func (j *Job) mergeOutput(o Output, final bool) bool {
+	for i := range j.Outputs {
+		cur := &j.Outputs[i]
+		if cur.URI != o.URI {
+			continue
+		}
+		changed := setIfEmpty(&cur.Preset, o.Preset)
+		if cur.DurationMS == 0 && o.DurationMS != 0 {
+			cur.DurationMS = o.DurationMS
+			changed = true
+		}
+		if o.Status != "" && o.Status != cur.Status && (cur.Status == "" || final) {
+			cur.Status = o.Status
+			changed = true
+		}
+		return changed
+	}
+	j.Outputs = append(j.Outputs, o)
+	return true
+}
+
+func (j *Job) mergeWarning(w Warning) bool {
+	for i := range j.Warnings {
+		cur := &j.Warnings[i]
+		if cur.Code != w.Code || cur.Message != w.Message {
+			continue
+		}
+		if w.Count > cur.Count {
+			cur.Count = w.Count
+			return true
+		}
+		return false
+	}
+	j.Warnings = append(j.Warnings, w)
+	return true
+}

@@ -1,0 +1,27 @@
+package jobs
+
+import "context"
+
+// Store keeps jobs durably. Every implementation passes the suite in package
+// jobstest, which is the contract in executable form.
+type Store interface {
+	// Apply merges u into its job (see Job.Apply), creating the job when its
+	// id has never been seen, and returns only once the result is durable.
+	// Concurrent calls for one job are serialised: no update is lost.
+	Apply(ctx context.Context, u *Update) (Change, error)
+	// Get returns the job with the given id, or ErrNotFound.
+	Get(ctx context.Context, id string) (*Job, error)
+	// Close releases the store; in-flight calls finish first.
+	Close() error
+}
+
+// Change is the outcome of Store.Apply.
+type Change struct {
+	// Job is the job as stored after the update.
+	Job *Job
+	// Recorded lists the transitions this call recorded; a transition is
+	// recorded by exactly one call however often its event is delivered.
+	Recorded []Transition
+	// Changed is false when the update was already known: a duplicate.
+	Changed bool
+}
