@@ -1,0 +1,98 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"transcoder/app/config"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestDefaultsServeAFreshMachine(t *testing.T) {
+	c, err := config.Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.Store != config.SQLite || c.MaxAge != time.Hour || c.Engine != config.MediaConvert {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if !c.APITokenGenerated || len(c.APIToken) != 32 {
+		t.Fatalf("want a generated 32-hex-digit token, got %q", c.APIToken)
+	}
+	if !strings.HasSuffix(c.DataDir, "/data") {
+		t.Fatalf("DATA_DIR should default to an absolute ./data, got %q", c.DataDir)
+	}
+}
+
+func TestValuesAreRead(t *testing.T) {
+	c, err := config.Load(env(map[string]string{
+		"ADDR": ":9000", "STORE": "dynamodb", "DYNAMODB_TABLE": "transcoder-dev-jobs",
+		"SNS_TOPIC_ARNS": "arn:aws:sns:us-east-1:123456789012:a, arn:aws-cn:sns:cn-north-1:123456789012:b",
+		"SNS_MAX_AGE":    "0", "API_TOKEN": "0123456789abcdef0123", "ENGINE": "elastictranscoder",
+		"OUTPUT_BUCKET": "out", "LOG_LEVEL": "debug",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TopicARNs) != 2 || c.TopicARNs[1] != "arn:aws-cn:sns:cn-north-1:123456789012:b" {
+		t.Fatalf("topics = %q", c.TopicARNs)
+	}
+	if c.MaxAge != 0 || c.APITokenGenerated || c.Engine != config.ElasticTranscoder || c.DynamoDBTable != "transcoder-dev-jobs" {
+		t.Fatalf("unexpected config: %+v", c)
+	}
+}
+
+func TestABadVariableIsNamedWithTheFix(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"an address without a port", map[string]string{"ADDR": "localhost"}, "ADDR: \"localhost\" is not host:port"},
+		{"an unknown store", map[string]string{"STORE": "redis"}, "STORE: \"redis\" is not a store: use sqlite or dynamodb"},
+		{"dynamodb without a table", map[string]string{"STORE": "dynamodb"}, "DYNAMODB_TABLE:"},
+		{"a topic that is not an ARN", map[string]string{"SNS_TOPIC_ARNS": "arn:aws:sqs:us-east-1:123456789012:q"}, "SNS_TOPIC_ARNS: \"arn:aws:sqs"},
+		{"a max age that is not a duration", map[string]string{"SNS_MAX_AGE": "hour"}, "SNS_MAX_AGE: \"hour\""},
+		{"a negative max age", map[string]string{"SNS_MAX_AGE": "-1m"}, "SNS_MAX_AGE:"},
+		{"a missing certificate directory", map[string]string{"SNS_CERT_DIR": "/nonexistent/certs"}, "SNS_CERT_DIR:"},
+		{"a short API token", map[string]string{"API_TOKEN": "secret"}, "API_TOKEN: is 6 characters long"},
+		{"no API token on Lambda", map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}, "API_TOKEN: is required on Lambda"},
+		{"an unknown engine", map[string]string{"ENGINE": "ffmpeg"}, "ENGINE: \"ffmpeg\""},
+		{"elastic transcoder without its bucket", map[string]string{"ENGINE": "elastictranscoder"}, "OUTPUT_BUCKET: is required"},
+		{"an unknown log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL: \"loud\""},
+		{"a zero shutdown timeout", map[string]string{"SHUTDOWN_TIMEOUT": "0s"}, "SHUTDOWN_TIMEOUT:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load(env(tt.env))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestEveryBadVariableIsReportedAtOnce(t *testing.T) {
+	_, err := config.Load(env(map[string]string{"STORE": "x", "ENGINE": "y"}))
+	if err == nil || !strings.Contains(err.Error(), "STORE:") || !strings.Contains(err.Error(), "ENGINE:") {
+		t.Fatalf("err = %v, want both variables named", err)
+	}
+}
+
+func TestEveryVariableReadIsDocumented(t *testing.T) {
+	read := map[string]bool{}
+	config.Load(func(k string) string { read[k] = true; return "" })
+	documented := map[string]bool{}
+	for _, v := range config.Vars {
+		documented[v.Name] = true
+	}
+	for k := range read {
+		if !documented[k] && k != "AWS_LAMBDA_RUNTIME_API" {
+			t.Errorf("%s is read but not in config.Vars", k)
+		}
+	}
+}
