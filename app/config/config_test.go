@@ -1,6 +1,8 @@
 package config_test
 
 import (
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +96,27 @@ func TestEveryVariableReadIsDocumented(t *testing.T) {
 		if !documented[k] && k != "AWS_LAMBDA_RUNTIME_API" {
 			t.Errorf("%s is read but not in config.Vars", k)
 		}
+	}
+}
+
+// The README's configuration table is generated from Vars; this keeps the two
+// from drifting apart.
+func TestTheREADMEDocumentsEveryVariable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("<!-- config:begin -->\n| variable | default | meaning |\n|---|---|---|\n")
+	for _, v := range config.Vars {
+		def := ""
+		if v.Default != "" {
+			def = "`" + v.Default + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", v.Name, def, v.Meaning)
+	}
+	b.WriteString("<!-- config:end -->")
+	if !strings.Contains(string(readme), b.String()) {
+		t.Fatalf("README.md's configuration table is out of date; replace it with:\n%s", b.String())
 	}
 }
