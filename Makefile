@@ -21,7 +21,7 @@ build: ## Build the server binary into bin/
 build-lambda: ## Build dist/lambda.zip: a linux/arm64 bootstrap for provided.al2023
 	@mkdir -p dist/lambda
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w' -o dist/lambda/bootstrap ./app/cmd/server
-	cd dist/lambda && rm -f ../lambda.zip && $(GO) run ../../app/internal/cmd/zipper ../lambda.zip bootstrap
+	$(GO) run ./app/internal/cmd/lambdazip dist/lambda.zip dist/lambda/bootstrap
 	@echo "dist/lambda.zip is ready"
 
 test: ## Run every test (race detector on, dynalite started by the tests)
