@@ -225,8 +225,8 @@ func testRoundTrip(t *testing.T, h *harness) {
 		lifecycle("job-1")[4],
 		{
 			JobID: "job-1", At: at(6000), State: jobs.Failed, Progress: 80,
-			Outputs: []jobs.Output{{URI: "s3://out/job-1/master.m3u8", Preset: "hls-1080p", DurationMS: 12_000, Status: "ERROR"}},
-			Error:   &jobs.Failure{Code: "1517", Message: "S3 write failed: Access Denied"},
+			Outputs:  []jobs.Output{{URI: "s3://out/job-1/master.m3u8", Preset: "hls-1080p", DurationMS: 12_000, Status: "ERROR"}},
+			Error:    &jobs.Failure{Code: "1517", Message: "S3 write failed: Access Denied"},
 			Metadata: map[string]string{"owner": "user-7", "note": "ünïcödé & <markup> \"quoted\""},
 		},
 	}
