@@ -1,0 +1,271 @@
+package mediaconvert
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"transcoder/app/jobs"
+)
+
+// snsTime stands for the SNS Timestamp a caller passes as the fallback time.
+var snsTime = time.Date(2024, 6, 3, 23, 59, 59, 0, time.UTC)
+
+func ms(epochMillis int64) time.Time { return time.UnixMilli(epochMillis).UTC() }
+
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// storyMetadata is the user metadata transcoder set on job-01HZX8K2.
+var storyMetadata = map[string]string{
+	jobs.MetadataJobID: "job-01HZX8K2",
+	"upload":           "uploads/2024/06/interview.mov",
+}
+
+// story returns the update every event of job-01HZX8K2 shares.
+func story(state jobs.State, at time.Time) jobs.Update {
+	return jobs.Update{
+		JobID:       "job-01HZX8K2",
+		EngineJobID: "1717405800112-7dq4mb",
+		Engine:      jobs.MediaConvert,
+		At:          at,
+		State:       state,
+		Metadata:    storyMetadata,
+	}
+}
+
+func TestDecodeReadsEveryStatus(t *testing.T) {
+	withInput := story(jobs.Progressing, ms(1717406109886))
+	withInput.Input = &jobs.Input{
+		URI:        "s3://blog-uploads-input/uploads/2024/06/interview.mov",
+		DurationMS: 95200,
+		Details: map[string]any{
+			"id":           1.0,
+			"uri":          "s3://blog-uploads-input/uploads/2024/06/interview.mov",
+			"durationInMs": 95200.0,
+			"audio": []any{map[string]any{
+				"channels": 2.0, "codec": "AAC", "language": "UND", "sampleRate": 48000.0, "streamId": 2.0,
+			}},
+			"video": []any{map[string]any{
+				"bitDepth": 8.0, "codec": "H_264", "colorFormat": "YUV_420", "fourCC": "avc1",
+				"frameRate": 29.97, "height": 1080.0, "interlaceMode": "PROGRESSIVE", "sar": "1:1",
+				"standard": "UNSPECIFIED", "streamId": 1.0, "width": 1920.0,
+			}},
+		},
+	}
+	progress7 := story(jobs.Progressing, ms(1717406165321))
+	progress7.Progress = 7
+	progress64 := story(jobs.Progressing, ms(1717406225708))
+	progress64.Progress = 64
+	warned := story(jobs.Progressing, ms(1717406200044))
+	warned.Warnings = []jobs.Warning{{
+		Code:    "240000",
+		Message: "MediaConvert added at least 100 milliseconds of audio silence to keep audio and video in sync.",
+	}}
+	hopped := story(jobs.Progressing, ms(1717406098530))
+	hopped.Queue = "arn:aws:mediaconvert:eu-west-1:111122223333:queues/Default"
+	complete := story(jobs.Complete, ms(1717406311962))
+	complete.Progress = 100
+	complete.Outputs = []jobs.Output{
+		{URI: "s3://blog-uploads-output/job-01HZX8K2/file/interview.mp4", DurationMS: 95209},
+		{URI: "s3://blog-uploads-output/job-01HZX8K2/hls/interview.m3u8"},
+		{URI: "s3://blog-uploads-output/job-01HZX8K2/hls/interview_1080p.m3u8", DurationMS: 95209},
+		{URI: "s3://blog-uploads-output/job-01HZX8K2/hls/interview_540p.m3u8", DurationMS: 95209},
+	}
+	complete.Warnings = []jobs.Warning{{Code: "240000", Count: 2}}
+
+	tests := []struct {
+		name    string
+		fixture string
+		want    jobs.Update
+	}{
+		{"a SUBMITTED event submits the job", "submitted.json", story(jobs.Submitted, ms(1717405800112))},
+		{"a QUEUE_HOP event reports the queue the job hopped to", "queue_hop.json", hopped},
+		{"a PROGRESSING event moves the job to PROGRESSING", "progressing.json", story(jobs.Progressing, ms(1717406102417))},
+		{"an INPUT_INFORMATION event describes the input with its streams", "input_information.json", withInput},
+		{"a STATUS_UPDATE event reports the job's percent complete", "status_update.json", progress7},
+		{"a later STATUS_UPDATE event reports more progress", "status_update_later.json", progress64},
+		{"a NEW_WARNING event adds its warning", "new_warning.json", warned},
+		{"a COMPLETE event lists manifests and files, durations and the warnings summary", "complete.json", complete},
+		{"an ERROR event fails the job with its code as a decimal string", "error.json", jobs.Update{
+			JobID: "job-01HZXB7Q", EngineJobID: "1717409400530-k2j8vz", Engine: jobs.MediaConvert,
+			At: ms(1717409407193), State: jobs.Failed,
+			Error: &jobs.Failure{
+				Code:    "1030",
+				Message: "Unable to open input file [s3://blog-uploads-input/uploads/2024/06/broken.mov]: [Failed probe/open: [Failed to read data]]",
+			},
+			Metadata: map[string]string{jobs.MetadataJobID: "job-01HZXB7Q"},
+		}},
+		{"a CANCELED event cancels the job", "canceled.json", jobs.Update{
+			JobID: "job-01HZXC4M", EngineJobID: "1717409700211-w3n5tp", Engine: jobs.MediaConvert,
+			At: ms(1717409712650), State: jobs.Canceled,
+			Metadata: map[string]string{jobs.MetadataJobID: "job-01HZXC4M"},
+		}},
+		{"an event without transcoder's job id in its metadata is filed under MediaConvert's id", "progressing_without_correlation.json", jobs.Update{
+			JobID: "1717408955873-pq0c2x", EngineJobID: "1717408955873-pq0c2x", Engine: jobs.MediaConvert,
+			At: ms(1717408961208), State: jobs.Progressing,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := Decode(fixture(t, tt.fixture), snsTime)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if !reflect.DeepEqual(*u, tt.want) {
+				t.Errorf("Decode =\n%s\nwant\n%s", show(u), show(&tt.want))
+			}
+			if err := u.Validate(); err != nil {
+				t.Errorf("the update does not validate: %v", err)
+			}
+		})
+	}
+}
+
+func show(u *jobs.Update) string {
+	b, _ := json.MarshalIndent(u, "", "  ")
+	return string(b)
+}
+
+// event is a minimal job state change with the given detail members.
+func event(detail string) string {
+	return `{"source":"aws.mediaconvert","detail-type":"MediaConvert Job State Change","time":"2024-06-03T09:15:02Z","detail":{` + detail + `}}`
+}
+
+func TestDecodeDatesTheEvent(t *testing.T) {
+	tests := []struct {
+		name    string
+		message string
+		want    time.Time
+	}{
+		{"by MediaConvert's millisecond timestamp when there is one",
+			event(`"timestamp":1717406102417,"jobId":"j","status":"PROGRESSING"`), ms(1717406102417)},
+		{"by EventBridge's time when the detail has no timestamp",
+			event(`"jobId":"j","status":"PROGRESSING"`), time.Date(2024, 6, 3, 9, 15, 2, 0, time.UTC)},
+		{"by the caller's time when the event carries none",
+			`{"source":"aws.mediaconvert","detail-type":"MediaConvert Job State Change","detail":{"jobId":"j","status":"PROGRESSING"}}`, snsTime},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := Decode([]byte(tt.message), snsTime)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if !u.At.Equal(tt.want) {
+				t.Errorf("At = %v, want %v", u.At, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeToleratesFieldsItDoesNotKnow(t *testing.T) {
+	// New members at every level, including inside the objects it reads.
+	message := `{"source":"aws.mediaconvert","detail-type":"MediaConvert Job State Change","replay-name":"r1",
+		"detail":{"timestamp":1717406165321,"jobId":"j","status":"STATUS_UPDATE","billingTier":{"a":[1,2]},
+		"jobProgress":{"jobPercentComplete":40,"etaInMs":null},"outputGroupDetails":[{"future":true}]}}`
+	u, err := Decode([]byte(message), snsTime)
+	if err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	if u.Progress != 40 || u.State != jobs.Progressing {
+		t.Errorf("Decode = %s", show(u))
+	}
+}
+
+func TestDecodeTakesCodesAsNumbersOrStrings(t *testing.T) {
+	for _, code := range []string{`1030`, `"1030"`} {
+		u, err := Decode([]byte(event(`"timestamp":1,"jobId":"j","status":"ERROR","errorCode":`+code)), snsTime)
+		if err != nil {
+			t.Fatalf("errorCode %s: %v", code, err)
+		}
+		if u.Error == nil || u.Error.Code != "1030" {
+			t.Errorf("errorCode %s: Error = %+v, want code 1030", code, u.Error)
+		}
+	}
+}
+
+func TestDecodeRejectsAnInvalidJobEvent(t *testing.T) {
+	tests := []struct {
+		name    string
+		message string
+		reason  string // a part of InvalidEventError.Reason
+	}{
+		{"an event without a job id", event(`"timestamp":1,"status":"COMPLETE"`), "detail.jobId is missing"},
+		{"an event without a status", event(`"timestamp":1,"jobId":"j"`), "detail.status is missing"},
+		{"an event with a status MediaConvert does not have", event(`"timestamp":1,"jobId":"j","status":"PAUSED"`), `"PAUSED"`},
+		{"a job id that is not a string", event(`"timestamp":1,"jobId":42,"status":"COMPLETE"`), "jobId"},
+		{"a detail that is not an object", `{"source":"aws.mediaconvert","detail-type":"MediaConvert Job State Change","detail":[]}`, "cannot unmarshal"},
+		{"a percent complete that is not a number", event(`"timestamp":1,"jobId":"j","status":"STATUS_UPDATE","jobProgress":{"jobPercentComplete":"7"}`), "jobPercentComplete"},
+		{"a percent complete above 100", event(`"timestamp":1,"jobId":"j","status":"STATUS_UPDATE","jobProgress":{"jobPercentComplete":101}`), "outside 0-100"},
+		{"a negative timestamp", event(`"timestamp":-5,"jobId":"j","status":"COMPLETE"`), "detail.timestamp"},
+		{"a time that is not RFC 3339", `{"source":"aws.mediaconvert","detail-type":"MediaConvert Job State Change","time":"yesterday","detail":{"jobId":"j","status":"COMPLETE"}}`, "RFC 3339"},
+		{"an input uri that is not a string", event(`"timestamp":1,"jobId":"j","status":"INPUT_INFORMATION","inputDetails":[{"uri":7}]`), "uri"},
+		{"an input duration that is not whole milliseconds", event(`"timestamp":1,"jobId":"j","status":"INPUT_INFORMATION","inputDetails":[{"durationInMs":1.5}]`), "durationInMs"},
+		{"an error code that is not a number", event(`"timestamp":1,"jobId":"j","status":"ERROR","errorCode":"E1030"`), "E1030"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := Decode([]byte(tt.message), snsTime)
+			var invalid *InvalidEventError
+			if !errors.As(err, &invalid) {
+				t.Fatalf("Decode = %v, %v; want an *InvalidEventError", u, err)
+			}
+			if !strings.Contains(invalid.Reason, tt.reason) {
+				t.Errorf("Reason = %q, want it to mention %q", invalid.Reason, tt.reason)
+			}
+		})
+	}
+}
+
+func TestDecodeIgnoresWhatIsNotAJobStateChange(t *testing.T) {
+	tests := []struct {
+		name    string
+		message string
+	}{
+		{"plain text", "Hello from the SNS console"},
+		{"an empty message", ""},
+		{"a JSON array", `[1,2]`},
+		{"JSON null", `null`},
+		{"an object from another service", `{"source":"aws.s3","detail-type":"Object Created","detail":{"jobId":"j","status":"COMPLETE"}}`},
+		{"another MediaConvert event", `{"source":"aws.mediaconvert","detail-type":"Job Engine Version Added","detail":{}}`},
+		{"an Elastic Transcoder notification", `{"state":"COMPLETED","jobId":"j","pipelineId":"p"}`},
+		{"truncated JSON of a job event", event(`"jobId":"j","status":"COMPLETE"`)[:60]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := Decode([]byte(tt.message), snsTime)
+			if !errors.Is(err, ErrNotJobEvent) {
+				t.Fatalf("Decode = %v, %v; want ErrNotJobEvent", u, err)
+			}
+		})
+	}
+}
+
+func TestUpdateLeavesTheEventAsItWas(t *testing.T) {
+	var e Event
+	if err := json.Unmarshal(fixture(t, "input_information.json"), &e); err != nil {
+		t.Fatal(err)
+	}
+	first, err := e.Update(snsTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := e.Update(snsTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(first, second) {
+		t.Errorf("a second Update of the same event differs:\n%s\n%s", show(first), show(second))
+	}
+}
