@@ -1,0 +1,223 @@
+package elastictranscoder
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"transcoder/app/jobs"
+)
+
+// snsTime stands for the SNS Timestamp that dates a notification.
+var snsTime = time.Date(2024, 6, 3, 11, 20, 0, 123e6, time.UTC)
+
+var decoder = Decoder{OutputBucket: "blog-transcoded"}
+
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func show(u *jobs.Update) string {
+	b, _ := json.MarshalIndent(u, "", "  ")
+	return string(b)
+}
+
+// podcast returns what every notification of job-01HZY0A1 says, with its two
+// outputs in the given (normalised) status.
+func podcast(state jobs.State, status string, seconds int64) jobs.Update {
+	return jobs.Update{
+		JobID:       "job-01HZY0A1",
+		EngineJobID: "1717412400318-k8d2s1",
+		Engine:      jobs.ElasticTranscoder,
+		At:          snsTime,
+		State:       state,
+		Input:       &jobs.Input{Details: map[string]any{"key": "uploads/2024/06/podcast-ep12.wav"}},
+		Outputs: []jobs.Output{
+			{URI: "s3://blog-transcoded/transcoded/job-01HZY0A1/podcast-ep12.mp3", Preset: "1351620000001-300040", Status: status, DurationMS: seconds * 1000},
+			{URI: "s3://blog-transcoded/transcoded/job-01HZY0A1/podcast-ep12.m4a", Preset: "1351620000001-100141", Status: status, DurationMS: seconds * 1000},
+		},
+		Metadata: map[string]string{jobs.MetadataJobID: "job-01HZY0A1"},
+	}
+}
+
+func TestDecodeReadsEveryState(t *testing.T) {
+	completed := podcast(jobs.Complete, "COMPLETE", 1843)
+	completed.Progress = 100
+	warned := podcast(jobs.Progressing, "PROGRESSING", 0)
+	warned.Outputs[1].Status = "WARNING"
+	warned.Warnings = []jobs.Warning{{Message: "The input has fewer audio channels than the preset asks for; the output was encoded in mono."}}
+
+	tests := []struct {
+		name    string
+		fixture string
+		want    jobs.Update
+	}{
+		{"PROGRESSING moves the job to PROGRESSING and lists its outputs", "progressing.json", podcast(jobs.Progressing, "PROGRESSING", 0)},
+		{"WARNING keeps the job PROGRESSING and adds the warning of the output in warning", "warning.json", warned},
+		{"COMPLETED completes the job with outputs in the output bucket, presets and durations", "completed.json", completed},
+		{"COMPLETED with outputs spelled Completed, no prefix and no correlation id", "completed_spelled_out.json", jobs.Update{
+			JobID: "1717413000774-f3h6r0", EngineJobID: "1717413000774-f3h6r0", Engine: jobs.ElasticTranscoder,
+			At: snsTime, State: jobs.Complete, Progress: 100,
+			Input: &jobs.Input{Details: map[string]any{"key": "temp/uploads/1/3120/m/2051"}},
+			Outputs: []jobs.Output{{
+				URI: "s3://blog-transcoded/uploads/1/3120/m/2051", Preset: "1351620000001-000050",
+				DurationMS: 12480, Status: "COMPLETE",
+			}},
+		}},
+		{"ERROR fails the job with the job's code and message", "error.json", jobs.Update{
+			JobID: "job-01HZY3F7", EngineJobID: "1717416600402-m1t7w5", Engine: jobs.ElasticTranscoder,
+			At: snsTime, State: jobs.Failed,
+			Input: &jobs.Input{Details: map[string]any{"key": "uploads/2024/06/podcast-ep13.wav"}},
+			Outputs: []jobs.Output{{
+				URI: "s3://blog-transcoded/transcoded/job-01HZY3F7/podcast-ep13.mp3", Preset: "1351620000001-300040", Status: "ERROR",
+			}},
+			Error:    &jobs.Failure{Code: "3002", Message: "Output Already Exists"},
+			Metadata: map[string]string{jobs.MetadataJobID: "job-01HZY3F7"},
+		}},
+		{"ERROR without a job error takes the failed output's code and detail", "error_in_output_only.json", jobs.Update{
+			JobID: "job-01HZY4K9", EngineJobID: "1717417200915-c5v9n3", Engine: jobs.ElasticTranscoder,
+			At: snsTime, State: jobs.Failed,
+			Input: &jobs.Input{Details: map[string]any{"key": "uploads/2024/06/voice-memo.amr"}},
+			Outputs: []jobs.Output{{
+				URI: "s3://blog-transcoded/transcoded/job-01HZY4K9/voice-memo.mp3", Preset: "1351620000001-300040", Status: "ERROR",
+			}},
+			Error: &jobs.Failure{
+				Code:    "4000",
+				Message: "4000 0d7b3e5a-2c9f-4a61-8e04-b6f1c3d8a927: Amazon Elastic Transcoder could not interpret the media file.",
+			},
+			Metadata: map[string]string{jobs.MetadataJobID: "job-01HZY4K9"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := decoder.Decode(fixture(t, tt.fixture), snsTime)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if !reflect.DeepEqual(*u, tt.want) {
+				t.Errorf("Decode =\n%s\nwant\n%s", show(u), show(&tt.want))
+			}
+			if err := u.Validate(); err != nil {
+				t.Errorf("the update does not validate: %v", err)
+			}
+		})
+	}
+}
+
+func TestDecodeNormalisesOutputStatusInAnyCasing(t *testing.T) {
+	tests := []struct{ status, want string }{
+		{"Complete", "COMPLETE"},
+		{"Completed", "COMPLETE"},
+		{"COMPLETED", "COMPLETE"},
+		{"Progressing", "PROGRESSING"},
+		{"progressing", "PROGRESSING"},
+		{"Submitted", "SUBMITTED"},
+		{"Error", "ERROR"},
+		{"Canceled", "CANCELED"},
+		{"Warning", "WARNING"},
+		{"Paused", "PAUSED"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.status, func(t *testing.T) {
+			message := `{"state":"PROGRESSING","jobId":"j","pipelineId":"p","outputs":[{"key":"a.mp4","status":"` + tt.status + `"}]}`
+			u, err := decoder.Decode([]byte(message), snsTime)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if got := u.Outputs[0].Status; got != tt.want {
+				t.Errorf("output status %q became %q, want %q", tt.status, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeWarningWithoutOutputInWarningWarnsForTheJob(t *testing.T) {
+	message := `{"state":"WARNING","errorCode":"1001","messageDetails":"Dependency Error","jobId":"j","pipelineId":"p"}`
+	u, err := decoder.Decode([]byte(message), snsTime)
+	if err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	want := []jobs.Warning{{Code: "1001", Message: "Dependency Error"}}
+	if u.State != jobs.Progressing || !reflect.DeepEqual(u.Warnings, want) {
+		t.Errorf("Decode = %s, want PROGRESSING with %v", show(u), want)
+	}
+}
+
+func TestDecodeRejectsAnInvalidNotification(t *testing.T) {
+	tests := []struct {
+		name    string
+		message string
+		reason  string // a part of InvalidNotificationError.Reason
+	}{
+		{"a notification without a job id", `{"state":"COMPLETED","pipelineId":"p"}`, "jobId is missing"},
+		{"a state Elastic Transcoder does not have", `{"state":"CANCELED","jobId":"j","pipelineId":"p"}`, `"CANCELED"`},
+		{"outputs that are not a list", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":{"key":"a"}}`, "outputs"},
+		{"a duration that is not a number", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","duration":"12"}]}`, "duration"},
+		{"a negative duration", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","duration":-1}]}`, "negative duration"},
+		{"a duration too long to count in milliseconds", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","duration":9223372036854776}]}`, "outputs[0].duration"},
+		{"user metadata that is not text", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","userMetadata":{"n":1}}`, "userMetadata"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := decoder.Decode([]byte(tt.message), snsTime)
+			var invalid *InvalidNotificationError
+			if !errors.As(err, &invalid) {
+				t.Fatalf("Decode = %v, %v; want an *InvalidNotificationError", u, err)
+			}
+			if !strings.Contains(invalid.Reason, tt.reason) {
+				t.Errorf("Reason = %q, want it to mention %q", invalid.Reason, tt.reason)
+			}
+		})
+	}
+}
+
+func TestDecodeIgnoresWhatIsNotANotification(t *testing.T) {
+	tests := []struct {
+		name    string
+		message string
+	}{
+		{"plain text", "Test message from the SNS console"},
+		{"a JSON string", `"COMPLETED"`},
+		{"an object without a pipeline", `{"state":"COMPLETED","jobId":"j"}`},
+		{"an object without a state", `{"jobId":"j","pipelineId":"p"}`},
+		{"a MediaConvert event", `{"source":"aws.mediaconvert","detail-type":"MediaConvert Job State Change","detail":{"jobId":"j","status":"COMPLETE"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := decoder.Decode([]byte(tt.message), snsTime)
+			if !errors.Is(err, ErrNotNotification) {
+				t.Fatalf("Decode = %v, %v; want ErrNotNotification", u, err)
+			}
+		})
+	}
+}
+
+func TestNewDecoderRefusesWhatIsNotABucketName(t *testing.T) {
+	for _, bucket := range []string{"", "s3://blog-transcoded", "blog-transcoded/prefix", "blog transcoded"} {
+		if d, err := NewDecoder(bucket); err == nil {
+			t.Errorf("NewDecoder(%q) = %+v, want an error", bucket, d)
+		}
+	}
+	d, err := NewDecoder("blog-transcoded")
+	if err != nil || d.OutputBucket != "blog-transcoded" {
+		t.Errorf("NewDecoder(blog-transcoded) = %+v, %v", d, err)
+	}
+}
+
+func TestDecodeByAZeroDecoderIsAConfigurationError(t *testing.T) {
+	_, err := Decoder{}.Decode(fixture(t, "completed.json"), snsTime)
+	if !errors.Is(err, ErrNoOutputBucket) {
+		t.Errorf("Decode = %v, want ErrNoOutputBucket", err)
+	}
+}

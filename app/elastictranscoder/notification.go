@@ -1,0 +1,83 @@
+// Package elastictranscoder decodes the job notifications of the legacy
+// Amazon Elastic Transcoder into the domain's jobs.Update.
+//
+// A pipeline publishes a JSON notification to SNS when a job starts
+// (PROGRESSING), finishes (COMPLETED), meets a warning (WARNING) or fails
+// (ERROR); the SNS Message is that JSON. It names output files by key only,
+// relative to the pipeline's output bucket, and carries no time: the Decoder
+// is configured with the bucket and dated by the caller.
+package elastictranscoder
+
+import (
+	"encoding/json"
+	"errors"
+)
+
+// ErrNotNotification is returned for a message that is not an Elastic
+// Transcoder job notification: not JSON, or without a state and a pipeline
+// id. Such a message says nothing about any job and is ignored, not rejected.
+var ErrNotNotification = errors.New("elastictranscoder: not an Elastic Transcoder job notification")
+
+// ErrNoOutputBucket is returned by a Decoder that was built without an output
+// bucket: it cannot name the files a job wrote. It is a configuration error,
+// not a property of the message.
+var ErrNoOutputBucket = errors.New("elastictranscoder: the decoder has no output bucket: the pipeline's output bucket is required")
+
+// InvalidNotificationError reports a message that is an Elastic Transcoder
+// notification but cannot be turned into an update: no job id, a state this
+// package does not know, a field of the wrong type. Redelivering it cannot
+// help.
+type InvalidNotificationError struct {
+	// Reason says which rule the notification breaks, naming the field at
+	// fault.
+	Reason string
+}
+
+func (e *InvalidNotificationError) Error() string {
+	return "elastictranscoder: invalid job notification: " + e.Reason
+}
+
+func invalid(reason string) error { return &InvalidNotificationError{Reason: reason} }
+
+// Notification is a job notification as far as transcoder reads it (see the
+// Elastic Transcoder Developer Guide, "Notifications of Job Status"). Fields
+// it does not need are ignored, so unknown ones do no harm.
+type Notification struct {
+	// State is PROGRESSING, COMPLETED, WARNING or ERROR.
+	State string `json:"state"`
+	// ErrorCode is set for ERROR (and may be for WARNING): a number such as
+	// 3002; json.Number also takes it quoted.
+	ErrorCode json.Number `json:"errorCode"`
+	// MessageDetails is the short text of ErrorCode ("Output Already
+	// Exists").
+	MessageDetails string `json:"messageDetails"`
+	JobID          string `json:"jobId"`
+	PipelineID     string `json:"pipelineId"`
+	Input          Input  `json:"input"`
+	// OutputKeyPrefix is prepended to every output key.
+	OutputKeyPrefix string            `json:"outputKeyPrefix"`
+	Outputs         []Output          `json:"outputs"`
+	UserMetadata    map[string]string `json:"userMetadata"`
+}
+
+// Input is the job's input as the job's settings name it.
+type Input struct {
+	// Key is the object key in the pipeline's input bucket.
+	Key string `json:"key"`
+}
+
+// Output is one output of the job: its settings and how it went.
+type Output struct {
+	// Key is the object key, after OutputKeyPrefix, in the output bucket.
+	Key      string `json:"key"`
+	PresetID string `json:"presetId"`
+	// Status is the output's own status, in whatever casing the pipeline
+	// used ("Complete", "Completed", "Progressing", "Warning", "Error").
+	Status       string      `json:"status"`
+	StatusDetail string      `json:"statusDetail"`
+	ErrorCode    json.Number `json:"errorCode"`
+	// Duration is the output's length in whole seconds; DurationMillis, when
+	// the notification has it, is the same to the millisecond.
+	Duration       int64 `json:"duration"`
+	DurationMillis int64 `json:"durationMillis"`
+}
