@@ -1,0 +1,48 @@
+package jobs
+
+import (
+	"context"
+	"strings"
+
+	"transcoder/app/presets"
+)
+
+// Transcoder starts jobs on an engine: MediaConvert, the legacy Elastic
+// Transcoder, or the local ffmpeg engine. Whatever happens to a job after
+// Start is reported by the engine's events, which reach the service through
+// SNS like any other; Start itself only submits.
+type Transcoder interface {
+	// Start submits the job and returns the engine's own id for it. Events
+	// may arrive before Start returns: the request's Metadata carries the
+	// job's id under MetadataJobID so that they find their job.
+	Start(ctx context.Context, req StartRequest) (engineJobID string, err error)
+}
+
+// StartRequest is what an engine needs to run a job.
+type StartRequest struct {
+	// JobID is transcoder's id for the job.
+	JobID string
+	// Input is the source file, as s3://bucket/key.
+	Input string
+	// OutputPrefix is s3://bucket/prefix/ under which every output is
+	// written, each as OutputURI names it.
+	OutputPrefix string
+	// Presets are the outputs to produce, one file each.
+	Presets []presets.Preset
+	// Metadata is passed to the engine and comes back in every event; it
+	// always holds MetadataJobID.
+	Metadata map[string]string
+}
+
+// OutputURI is where every engine writes the output of preset p for input
+// (an s3:// URI): under the job's prefix, in a folder named after the preset,
+// with the input's base name and the preset's extension. Engines that name
+// outputs themselves (MediaConvert names a file after its input) are
+// configured to arrive at the same URI.
+func OutputURI(prefix, input string, p presets.Preset) string {
+	base := input[strings.LastIndexByte(input, '/')+1:]
+	if dot := strings.LastIndexByte(base, '.'); dot > 0 {
+		base = base[:dot]
+	}
+	return prefix + p.Name + "/" + base + p.Extension
+}
