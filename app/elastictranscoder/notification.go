@@ -33,6 +33,7 @@ type InvalidNotificationError struct {
 	Reason string
 }
 
+// Error says that the notification is invalid and why.
 func (e *InvalidNotificationError) Error() string {
 	return "elastictranscoder: invalid job notification: " + e.Reason
 }

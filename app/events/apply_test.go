@@ -62,7 +62,7 @@ func TestApplyingAJobsEventsInAnyOrderEndsInTheSameJob(t *testing.T) {
 						seed, got.State, got.Progress, len(got.Outputs))
 				}
 				checkTransitions(t, seed, got, recorded)
-				if g, w := comparable(got), comparable(want); !reflect.DeepEqual(g, w) {
+				if g, w := orderFree(got), orderFree(want); !reflect.DeepEqual(g, w) {
 					t.Fatalf("seed %d: the job differs from the one in delivery order:\n%s\nwant\n%s", seed, show(g), show(w))
 				}
 			}
@@ -100,11 +100,11 @@ func checkTransitions(t *testing.T, seed uint64, j *jobs.Job, recorded int) {
 	}
 }
 
-// comparable is j without what depends on delivery order by the domain's
+// orderFree is j without what depends on delivery order by the domain's
 // rules: how many changes it took (Version), which event came first
 // (CreatedAt, and which transitions were seen at all), and the order in which
 // warnings were first heard of.
-func comparable(j *jobs.Job) jobs.Job {
+func orderFree(j *jobs.Job) jobs.Job {
 	c := *j
 	c.Version, c.CreatedAt, c.Transitions = 0, time.Time{}, nil
 	c.Warnings = slices.Clone(c.Warnings)

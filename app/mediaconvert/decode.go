@@ -162,7 +162,7 @@ func input(details []map[string]any) (*jobs.Input, error) {
 	}
 	if v, ok := first["durationInMs"]; ok {
 		ms, ok := v.(float64)
-		if !ok || ms < 0 || ms != math.Trunc(ms) || ms > math.MaxInt64/2 {
+		if !ok || ms < 0 || ms != math.Trunc(ms) || ms > 1<<53 {
 			return nil, invalid("detail.inputDetails[0].durationInMs is not a whole number of milliseconds")
 		}
 		in.DurationMS = int64(ms)

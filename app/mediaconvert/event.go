@@ -36,6 +36,7 @@ type InvalidEventError struct {
 	Reason string
 }
 
+// Error says that the event is invalid and why.
 func (e *InvalidEventError) Error() string {
 	return "mediaconvert: invalid job state change event: " + e.Reason
 }
