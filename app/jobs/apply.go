@@ -10,6 +10,9 @@ import (
 type Update struct {
 	// JobID is the job the event belongs to; required.
 	JobID       string
+	Owner       string
+	Name        string
+	Presets     []string
 	EngineJobID string
 	Engine      Engine
 	// At is when the event happened, by the engine's clock; required.
@@ -60,6 +63,12 @@ func (j *Job) Apply(u *Update) (recorded []Transition, changed bool) {
 	}
 	if j.CreatedAt.IsZero() {
 		j.CreatedAt = u.At
+		changed = true
+	}
+	changed = setIfEmpty(&j.Owner, u.Owner) || changed
+	changed = setIfEmpty(&j.Name, u.Name) || changed
+	if len(j.Presets) == 0 && len(u.Presets) > 0 {
+		j.Presets = append([]string(nil), u.Presets...)
 		changed = true
 	}
 	changed = setIfEmpty((*string)(&j.Engine), string(u.Engine)) || changed

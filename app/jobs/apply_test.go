@@ -195,3 +195,14 @@ func TestValidateNamesWhatIsWrong(t *testing.T) {
 		})
 	}
 }
+
+func TestOwnerNameAndPresetsAreSetOnceByWhoeverKnowsThem(t *testing.T) {
+	j := jobs.New("j")
+	// The engine's event can arrive before the submission is stored.
+	j.Apply(&jobs.Update{JobID: "j", At: at(1), State: jobs.Progressing})
+	j.Apply(&jobs.Update{JobID: "j", At: at(0), State: jobs.Submitted, Owner: "alice", Name: "song", Presets: []string{"flac"}})
+	j.Apply(&jobs.Update{JobID: "j", At: at(2), Owner: "mallory", Name: "other", Presets: []string{"wav"}})
+	if j.Owner != "alice" || j.Name != "song" || len(j.Presets) != 1 || j.Presets[0] != "flac" || j.State != jobs.Progressing {
+		t.Fatalf("job %+v", j)
+	}
+}

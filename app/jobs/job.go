@@ -73,7 +73,14 @@ var ErrNotFound = errors.New("job not found")
 // Job is a transcode job as transcoder knows it. Its JSON form is the job view
 // of the API.
 type Job struct {
-	ID          string            `json:"id"`
+	ID string `json:"id"`
+	// Owner is who the job belongs to; nobody else sees it. Empty for jobs
+	// known only from engine events (the operator's).
+	Owner string `json:"owner,omitempty"`
+	// Name is the user's label for the job.
+	Name string `json:"name,omitempty"`
+	// Presets are the outputs asked for, by preset name.
+	Presets     []string          `json:"presets,omitempty"`
 	Engine      Engine            `json:"engine,omitempty"`
 	EngineJobID string            `json:"engineJobId,omitempty"`
 	State       State             `json:"state"`
