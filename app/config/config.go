@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -29,8 +31,9 @@ const (
 // Engine names the transcoding engine whose events the service decodes.
 type Engine string
 
-// The engines the service understands.
+// The engines the service can start jobs on.
 const (
+	Local             Engine = "local"
 	MediaConvert      Engine = "mediaconvert"
 	ElasticTranscoder Engine = "elastictranscoder"
 )
@@ -57,11 +60,22 @@ type Config struct {
 	// APITokenGenerated is true when API_TOKEN was unset and APIToken was
 	// made up for this run.
 	APITokenGenerated bool
-	// Engine selects whose events are decoded besides MediaConvert's (ENGINE).
+	// Engine is where jobs run (ENGINE): the local ffmpeg engine with its
+	// local S3 and SNS, MediaConvert, or the legacy Elastic Transcoder.
 	Engine Engine
-	// OutputBucket is the bucket the legacy Elastic Transcoder pipeline writes
-	// to; its notifications name only keys (OUTPUT_BUCKET).
+	// InputBucket receives uploads (INPUT_BUCKET).
+	InputBucket string
+	// OutputBucket receives outputs; Elastic Transcoder's notifications name
+	// only keys in it (OUTPUT_BUCKET).
 	OutputBucket string
+	// MediaConvertRoleARN and MediaConvertQueueARN are what CreateJob runs
+	// as and on (MEDIACONVERT_ROLE_ARN, MEDIACONVERT_QUEUE_ARN).
+	MediaConvertRoleARN, MediaConvertQueueARN string
+	// PipelineID is the legacy Elastic Transcoder pipeline
+	// (ELASTICTRANSCODER_PIPELINE_ID).
+	PipelineID string
+	// Local configures the local engine, S3 and SNS (ENGINE=local).
+	Local LocalConfig
 	// LogLevel is the least severe level logged (LOG_LEVEL).
 	LogLevel slog.Level
 	// ShutdownTimeout bounds the wait for in-flight requests on SIGTERM
@@ -70,6 +84,22 @@ type Config struct {
 	// Lambda is true when the process runs on AWS Lambda
 	// (AWS_LAMBDA_RUNTIME_API is set by the runtime).
 	Lambda bool
+}
+
+// LocalConfig is the configuration of the one-machine pipeline.
+type LocalConfig struct {
+	// S3Addr is where the local S3 server listens (LOCAL_S3_ADDR).
+	S3Addr string
+	// FFmpeg and FFprobe are the binaries the engine runs (FFMPEG, FFPROBE).
+	FFmpeg, FFprobe string
+	// Concurrency bounds the jobs run at once (LOCAL_CONCURRENCY).
+	Concurrency int
+	// Duplicates is the probability that the local SNS delivers a message
+	// twice, and Reorder how long it holds deliveries to shuffle them
+	// (LOCAL_SNS_DUPLICATES, LOCAL_SNS_REORDER): switches for testing that
+	// the endpoint shrugs off both, as it must with the real SNS.
+	Duplicates float64
+	Reorder    time.Duration
 }
 
 // Var documents one environment variable; Vars is the table the README shows.
@@ -88,15 +118,29 @@ var Vars = []Var{
 	{"SNS_MAX_AGE", "1h", "oldest accepted message Timestamp (Go duration; 0 turns the check off)"},
 	{"SNS_CERT_DIR", "", "directory of pinned SNS signing certificates, named as their URL's last segment"},
 	{"API_TOKEN", "generated per run", "operator's bearer token for the jobs API"},
-	{"ENGINE", "mediaconvert", "transcoding engine: mediaconvert or elastictranscoder (legacy)"},
-	{"OUTPUT_BUCKET", "", "output bucket of the Elastic Transcoder pipeline (required with ENGINE=elastictranscoder)"},
+	{"ENGINE", "local", "where jobs run: local (ffmpeg, with a local S3 and SNS), mediaconvert, or elastictranscoder (legacy)"},
+	{"INPUT_BUCKET", "transcoder-input (local)", "bucket uploads go to (required with the AWS engines)"},
+	{"OUTPUT_BUCKET", "transcoder-output (local)", "bucket outputs go to (required with the AWS engines)"},
+	{"MEDIACONVERT_ROLE_ARN", "", "IAM role MediaConvert jobs run as (required with ENGINE=mediaconvert)"},
+	{"MEDIACONVERT_QUEUE_ARN", "", "MediaConvert queue jobs are submitted to (required with ENGINE=mediaconvert)"},
+	{"ELASTICTRANSCODER_PIPELINE_ID", "", "legacy Elastic Transcoder pipeline (required with ENGINE=elastictranscoder)"},
+	{"LOCAL_S3_ADDR", "127.0.0.1:8081", "host:port of the local S3 server (ENGINE=local)"},
+	{"FFMPEG", "ffmpeg", "ffmpeg binary of the local engine"},
+	{"FFPROBE", "ffprobe", "ffprobe binary of the local engine"},
+	{"LOCAL_CONCURRENCY", "number of CPUs", "jobs the local engine runs at once"},
+	{"LOCAL_SNS_DUPLICATES", "0", "probability (0-1) that the local SNS delivers a message twice (testing)"},
+	{"LOCAL_SNS_REORDER", "0", "how long the local SNS holds deliveries to reorder them, a Go duration (testing)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"SHUTDOWN_TIMEOUT", "10s", "how long SIGTERM waits for in-flight requests"},
 }
 
 var (
-	topicARN  = regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b)?:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
-	tableName = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
+	topicARN             = regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b)?:sns:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$`)
+	tableName            = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
+	bucketName           = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	mediaConvertRoleARN  = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+	mediaConvertQueueARN = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:mediaconvert:[a-z]{2}(-[a-z]+)+-\d:\d{12}:queues/[\w-]{1,128}$`)
+	pipelineID           = regexp.MustCompile(`^\d{13}-\w{6}$`)
 )
 
 // Load reads the configuration through getenv (os.Getenv in production) and
@@ -115,15 +159,19 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 
 	c := &Config{
-		Addr:          get("ADDR", "127.0.0.1:8080"),
-		DataDir:       get("DATA_DIR", "./data"),
-		Store:         Store(get("STORE", string(SQLite))),
-		DynamoDBTable: get("DYNAMODB_TABLE", ""),
-		CertDir:       get("SNS_CERT_DIR", ""),
-		APIToken:      get("API_TOKEN", ""),
-		Engine:        Engine(get("ENGINE", string(MediaConvert))),
-		OutputBucket:  get("OUTPUT_BUCKET", ""),
-		Lambda:        getenv("AWS_LAMBDA_RUNTIME_API") != "",
+		Addr:                 get("ADDR", "127.0.0.1:8080"),
+		DataDir:              get("DATA_DIR", "./data"),
+		Store:                Store(get("STORE", string(SQLite))),
+		DynamoDBTable:        get("DYNAMODB_TABLE", ""),
+		CertDir:              get("SNS_CERT_DIR", ""),
+		APIToken:             get("API_TOKEN", ""),
+		Engine:               Engine(get("ENGINE", string(Local))),
+		InputBucket:          get("INPUT_BUCKET", ""),
+		OutputBucket:         get("OUTPUT_BUCKET", ""),
+		MediaConvertRoleARN:  get("MEDIACONVERT_ROLE_ARN", ""),
+		MediaConvertQueueARN: get("MEDIACONVERT_QUEUE_ARN", ""),
+		PipelineID:           get("ELASTICTRANSCODER_PIPELINE_ID", ""),
+		Lambda:               getenv("AWS_LAMBDA_RUNTIME_API") != "",
 	}
 
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
@@ -164,13 +212,23 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 	}
 	switch c.Engine {
+	case Local:
+		c.loadLocal(get, bad)
 	case MediaConvert:
+		c.requireBuckets(bad)
+		if !mediaConvertRoleARN.MatchString(c.MediaConvertRoleARN) {
+			bad("MEDIACONVERT_ROLE_ARN", "%q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>); ENGINE=mediaconvert needs it", c.MediaConvertRoleARN)
+		}
+		if !mediaConvertQueueARN.MatchString(c.MediaConvertQueueARN) {
+			bad("MEDIACONVERT_QUEUE_ARN", "%q is not a MediaConvert queue ARN (arn:aws:mediaconvert:<region>:<account>:queues/<name>); ENGINE=mediaconvert needs it", c.MediaConvertQueueARN)
+		}
 	case ElasticTranscoder:
-		if c.OutputBucket == "" {
-			bad("OUTPUT_BUCKET", "is required with ENGINE=elastictranscoder: Elastic Transcoder notifications name only keys in the pipeline's output bucket")
+		c.requireBuckets(bad)
+		if !pipelineID.MatchString(c.PipelineID) {
+			bad("ELASTICTRANSCODER_PIPELINE_ID", "%q is not a pipeline id (13 digits, a dash, 6 characters); ENGINE=elastictranscoder needs it", c.PipelineID)
 		}
 	default:
-		bad("ENGINE", "%q is not an engine: use mediaconvert or elastictranscoder", c.Engine)
+		bad("ENGINE", "%q is not an engine: use local, mediaconvert or elastictranscoder", c.Engine)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
 		bad("LOG_LEVEL", "%q is not a level: use debug, info, warn or error", getenv("LOG_LEVEL"))
@@ -193,4 +251,48 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, fmt.Errorf("configuration is invalid:\n%w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+func (c *Config) requireBuckets(bad func(string, string, ...any)) {
+	for _, b := range []struct{ name, value string }{{"INPUT_BUCKET", c.InputBucket}, {"OUTPUT_BUCKET", c.OutputBucket}} {
+		if !bucketName.MatchString(b.value) {
+			bad(b.name, "%q is not an S3 bucket name (3-63 of a-z 0-9 . -); ENGINE=%s needs it", b.value, c.Engine)
+		}
+	}
+}
+
+func (c *Config) loadLocal(get func(string, string) string, bad func(string, string, ...any)) {
+	if c.InputBucket == "" {
+		c.InputBucket = "transcoder-input"
+	}
+	if c.OutputBucket == "" {
+		c.OutputBucket = "transcoder-output"
+	}
+	c.requireBuckets(bad)
+	c.Local.S3Addr = get("LOCAL_S3_ADDR", "127.0.0.1:8081")
+	if _, port, err := net.SplitHostPort(c.Local.S3Addr); err != nil || port == "" {
+		bad("LOCAL_S3_ADDR", "%q is not host:port (for example 127.0.0.1:8081)", c.Local.S3Addr)
+	}
+	c.Local.FFmpeg = get("FFMPEG", "ffmpeg")
+	c.Local.FFprobe = get("FFPROBE", "ffprobe")
+	c.Local.Concurrency = runtime.NumCPU()
+	if v := get("LOCAL_CONCURRENCY", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 64 {
+			bad("LOCAL_CONCURRENCY", "%q is not a number from 1 to 64", v)
+		}
+		c.Local.Concurrency = n
+	}
+	if v := get("LOCAL_SNS_DUPLICATES", "0"); v != "" {
+		p, err := strconv.ParseFloat(v, 64)
+		if err != nil || p < 0 || p > 1 {
+			bad("LOCAL_SNS_DUPLICATES", "%q is not a probability from 0 to 1", v)
+		}
+		c.Local.Duplicates = p
+	}
+	d, err := time.ParseDuration(get("LOCAL_SNS_REORDER", "0"))
+	if err != nil || d < 0 || d > time.Minute {
+		bad("LOCAL_SNS_REORDER", "%q is not a Go duration from 0 to 1m (for example 200ms)", get("LOCAL_SNS_REORDER", ""))
+	}
+	c.Local.Reorder = d
 }

@@ -19,7 +19,8 @@ func TestDefaultsServeAFreshMachine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != "127.0.0.1:8080" || c.Store != config.SQLite || c.MaxAge != time.Hour || c.Engine != config.MediaConvert {
+	if c.Addr != "127.0.0.1:8080" || c.Store != config.SQLite || c.MaxAge != time.Hour || c.Engine != config.Local ||
+		c.InputBucket != "transcoder-input" || c.OutputBucket != "transcoder-output" || c.Local.Concurrency < 1 {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 	if !c.APITokenGenerated || len(c.APIToken) != 32 {
@@ -35,7 +36,7 @@ func TestValuesAreRead(t *testing.T) {
 		"ADDR": ":9000", "STORE": "dynamodb", "DYNAMODB_TABLE": "transcoder-dev-jobs",
 		"SNS_TOPIC_ARNS": "arn:aws:sns:us-east-1:123456789012:a, arn:aws-cn:sns:cn-north-1:123456789012:b",
 		"SNS_MAX_AGE":    "0", "API_TOKEN": "0123456789abcdef0123", "ENGINE": "elastictranscoder",
-		"OUTPUT_BUCKET": "out", "LOG_LEVEL": "debug",
+		"INPUT_BUCKET": "in-bucket", "OUTPUT_BUCKET": "out-bucket", "ELASTICTRANSCODER_PIPELINE_ID": "1111111111111-abcdef", "LOG_LEVEL": "debug",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +65,15 @@ func TestABadVariableIsNamedWithTheFix(t *testing.T) {
 		{"a short API token", map[string]string{"API_TOKEN": "secret"}, "API_TOKEN: is 6 characters long"},
 		{"no API token on Lambda", map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}, "API_TOKEN: is required on Lambda"},
 		{"an unknown engine", map[string]string{"ENGINE": "ffmpeg"}, "ENGINE: \"ffmpeg\""},
-		{"elastic transcoder without its bucket", map[string]string{"ENGINE": "elastictranscoder"}, "OUTPUT_BUCKET: is required"},
+		{"elastic transcoder without its bucket", map[string]string{"ENGINE": "elastictranscoder"}, "OUTPUT_BUCKET: \"\" is not an S3 bucket name"},
+		{"elastic transcoder without its pipeline", map[string]string{"ENGINE": "elastictranscoder"}, "ELASTICTRANSCODER_PIPELINE_ID:"},
+		{"mediaconvert without its role", map[string]string{"ENGINE": "mediaconvert"}, "MEDIACONVERT_ROLE_ARN:"},
+		{"mediaconvert with a queue that is not a queue ARN", map[string]string{"ENGINE": "mediaconvert", "MEDIACONVERT_QUEUE_ARN": "Default"}, "MEDIACONVERT_QUEUE_ARN: \"Default\""},
+		{"a bucket name with capitals", map[string]string{"INPUT_BUCKET": "Uploads"}, "INPUT_BUCKET: \"Uploads\""},
+		{"a local S3 address without a port", map[string]string{"LOCAL_S3_ADDR": "localhost"}, "LOCAL_S3_ADDR:"},
+		{"a concurrency of zero", map[string]string{"LOCAL_CONCURRENCY": "0"}, "LOCAL_CONCURRENCY: \"0\""},
+		{"a duplicate probability over one", map[string]string{"LOCAL_SNS_DUPLICATES": "2"}, "LOCAL_SNS_DUPLICATES: \"2\""},
+		{"a reorder window that is not a duration", map[string]string{"LOCAL_SNS_REORDER": "soon"}, "LOCAL_SNS_REORDER: \"soon\""},
 		{"an unknown log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL: \"loud\""},
 		{"a zero shutdown timeout", map[string]string{"SHUTDOWN_TIMEOUT": "0s"}, "SHUTDOWN_TIMEOUT:"},
 	}
