@@ -1,0 +1,257 @@
+package stack_test
+
+import (
+	"errors"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"transcoder/infra/stack"
+)
+
+// mapSource is configuration held in a map, as `pulumi config` would pass it.
+type mapSource struct {
+	values  map[string]string
+	secrets []string
+}
+
+func (m mapSource) Get(key string) (string, bool) { v, ok := m.values[key]; return v, ok }
+func (m mapSource) IsSecret(key string) bool      { return slices.Contains(m.secrets, key) }
+
+func parse(stackName string, overrides map[string]string) (*stack.Config, error) {
+	values := baseConfig()
+	maps.Copy(values, overrides)
+	return stack.ParseConfig("transcoder", stackName, mapSource{values, []string{"transcoder:apiToken"}})
+}
+
+func TestParseConfigDefaultsToMediaConvertWithManagedKeys(t *testing.T) {
+	t.Parallel()
+	cfg, err := parse("dev", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := stack.Config{
+		Project:            "transcoder",
+		Stack:              "dev",
+		Region:             "eu-west-1",
+		Engine:             stack.MediaConvert,
+		Ephemeral:          false,
+		InputRetentionDays: stack.DefaultInputRetentionDays,
+		Encryption:         stack.ManagedEncryption,
+		LambdaArchive:      "../dist/lambda.zip",
+		LogLevel:           "info",
+	}
+	got := *cfg
+	got.APIToken = want.APIToken // a secret output, checked elsewhere
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("defaults:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestParseConfigReadsEveryKey(t *testing.T) {
+	t.Parallel()
+	cfg, err := parse("prod", map[string]string{
+		"transcoder:engine":             "elastictranscoder",
+		"transcoder:ephemeral":          "true",
+		"transcoder:allowedOrigins":     `["https://app.example.com", "http://localhost:5173", "https://app.example.com"]`,
+		"transcoder:inputRetentionDays": "30",
+		"transcoder:alarmEmail":         "ops@example.com",
+		"transcoder:encryption":         "kms",
+		"transcoder:lambdaArchive":      "/tmp/lambda.zip",
+		"transcoder:logLevel":           "debug",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Engine != stack.ElasticTranscoder || !cfg.Ephemeral || cfg.InputRetentionDays != 30 ||
+		cfg.AlarmEmail != "ops@example.com" || cfg.Encryption != stack.KMSEncryption ||
+		cfg.LambdaArchive != "/tmp/lambda.zip" || cfg.LogLevel != "debug" {
+		t.Errorf("got %+v", cfg)
+	}
+	if want := []string{"https://app.example.com", "http://localhost:5173"}; !slices.Equal(cfg.AllowedOrigins, want) {
+		t.Errorf("allowed origins: got %v, want %v (deduplicated, in order)", cfg.AllowedOrigins, want)
+	}
+}
+
+func TestParseConfigAcceptsCommaSeparatedOrigins(t *testing.T) {
+	t.Parallel()
+	cfg, err := parse("dev", map[string]string{"transcoder:allowedOrigins": "https://a.example.com, https://b.example.com:8443"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"https://a.example.com", "https://b.example.com:8443"}; !slices.Equal(cfg.AllowedOrigins, want) {
+		t.Errorf("got %v, want %v", cfg.AllowedOrigins, want)
+	}
+}
+
+func TestPullRequestStacksAreEphemeralUnlessConfiguredOtherwise(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		stack     string
+		ephemeral string
+		want      bool
+	}{
+		{"pr-42", "", true},
+		{"pr-42", "false", false},
+		{"dev", "", false},
+		{"dev", "true", true},
+		{"prod", "", false},
+		{"pr-feature", "", false},
+	} {
+		overrides := map[string]string{}
+		if tc.ephemeral != "" {
+			overrides["transcoder:ephemeral"] = tc.ephemeral
+		}
+		cfg, err := parse(tc.stack, overrides)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Ephemeral != tc.want {
+			t.Errorf("stack %s with ephemeral %q: got ephemeral %v, want %v", tc.stack, tc.ephemeral, cfg.Ephemeral, tc.want)
+		}
+	}
+}
+
+func TestABadValueNamesTheKeyAndTheAllowedValues(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		key, value string
+		// want are fragments the message must hold besides the key.
+		want []string
+	}{
+		{"transcoder:engine", "ffmpeg", []string{`"ffmpeg"`, "mediaconvert", "elastictranscoder"}},
+		{"transcoder:engine", "MediaConvert", []string{"mediaconvert", "elastictranscoder"}},
+		{"transcoder:ephemeral", "yes please", []string{"true, false"}},
+		{"transcoder:inputRetentionDays", "0", []string{"from 1 to 3650"}},
+		{"transcoder:inputRetentionDays", "seven", []string{"from 1 to 3650"}},
+		{"transcoder:inputRetentionDays", "4000", []string{"from 1 to 3650"}},
+		{"transcoder:allowedOrigins", "*", []string{"wildcard", "https://host[:port]"}},
+		{"transcoder:allowedOrigins", "https://*.example.com", []string{"wildcard"}},
+		{"transcoder:allowedOrigins", "http://app.example.com", []string{"plain http", "localhost"}},
+		{"transcoder:allowedOrigins", "https://app.example.com/", []string{"trailing slash"}},
+		{"transcoder:allowedOrigins", "app.example.com", []string{"not an origin"}},
+		{"transcoder:allowedOrigins", `["https://a.example.com"`, []string{"not a list"}},
+		{"transcoder:alarmEmail", "ops at example.com", []string{"e-mail address", "ops@example.com"}},
+		{"transcoder:alarmEmail", "Ops <ops@example.com>", []string{"bare address"}},
+		{"transcoder:encryption", "aes", []string{"managed", "kms"}},
+		{"transcoder:lambdaArchive", "bootstrap", []string{".zip", "make build-lambda"}},
+		{"transcoder:logLevel", "verbose", []string{"debug, info, warn, error"}},
+		{"aws:region", "Europe", []string{"us-east-1"}},
+		{"aws:region", "", []string{"required"}},
+		{"transcoder:apiToken", "", []string{"required", "--secret"}},
+		{"transcoder:apiToken", "short", []string{"at least 16"}},
+	} {
+		_, err := parse("dev", map[string]string{tc.key: tc.value})
+		if err == nil {
+			t.Errorf("%s=%q: accepted", tc.key, tc.value)
+			continue
+		}
+		var cerr *stack.ConfigError
+		if !errors.As(err, &cerr) || cerr.Key != tc.key {
+			t.Errorf("%s=%q: error %v does not name the key", tc.key, tc.value, err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s=%q: error %q does not say %q", tc.key, tc.value, err, w)
+			}
+		}
+	}
+}
+
+func TestEveryBadKeyIsReportedAtOnce(t *testing.T) {
+	t.Parallel()
+	_, err := parse("dev", map[string]string{
+		"transcoder:engine":             "x",
+		"transcoder:encryption":         "y",
+		"transcoder:inputRetentionDays": "z",
+	})
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, key := range []string{"transcoder:engine", "transcoder:encryption", "transcoder:inputRetentionDays"} {
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("error does not mention %s:\n%v", key, err)
+		}
+	}
+}
+
+func TestTheAPITokenMustBeStoredAsASecretAndIsNeverPrinted(t *testing.T) {
+	t.Parallel()
+	values := baseConfig()
+	_, err := stack.ParseConfig("transcoder", "dev", mapSource{values, nil})
+	if err == nil || !strings.Contains(err.Error(), "transcoder:apiToken") || !strings.Contains(err.Error(), "--secret") {
+		t.Fatalf("plain-text token: got %v, want an error asking for --secret", err)
+	}
+	if strings.Contains(err.Error(), testToken) {
+		t.Errorf("the error prints the token: %v", err)
+	}
+	values["transcoder:apiToken"] = "short-secret"
+	_, err = stack.ParseConfig("transcoder", "dev", mapSource{values, []string{"transcoder:apiToken"}})
+	if err == nil || strings.Contains(err.Error(), "short-secret") {
+		t.Errorf("short token: got %v, want an error without the token", err)
+	}
+}
+
+func TestStackNamesTooLongForAWSNamesAreRefused(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 40)
+	_, err := parse(long, nil)
+	if err == nil || !strings.Contains(err.Error(), "stack name") {
+		t.Errorf("got %v, want an error naming the stack name", err)
+	}
+	// Elastic Transcoder pipeline names are shorter still.
+	_, err = parse("staging-eu-west-1-blue", map[string]string{"transcoder:engine": "elastictranscoder"})
+	if err == nil || !strings.Contains(err.Error(), "40 characters") {
+		t.Errorf("got %v, want an error about the pipeline name", err)
+	}
+}
+
+func TestTheLegacyEngineIsWarnedAbout(t *testing.T) {
+	t.Parallel()
+	cfg, err := parse("dev", map[string]string{"transcoder:engine": "elastictranscoder"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := strings.Join(cfg.Warnings(), "\n")
+	for _, want := range []string{"2025-11-13", "discontinued", "mediaconvert"} {
+		if !strings.Contains(w, want) {
+			t.Errorf("warning %q does not say %q", w, want)
+		}
+	}
+	cfg, err = parse("dev", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := cfg.Warnings(); len(w) != 0 {
+		t.Errorf("mediaconvert stack warns: %v", w)
+	}
+}
+
+func TestABadValueFailsTheWholeProgramBeforeAnyResource(t *testing.T) {
+	t.Parallel()
+	r, err := tryRun("dev", map[string]string{"transcoder:engine": "ffmpeg"})
+	if err == nil || !strings.Contains(err.Error(), "transcoder:engine") || !strings.Contains(err.Error(), "mediaconvert") {
+		t.Fatalf("got %v, want the engine error", err)
+	}
+	for _, res := range r.Resources {
+		if res.Custom {
+			t.Errorf("declared %s %s despite the bad configuration", res.Type, res.Name)
+		}
+	}
+}
+
+func TestSlugMakesNamesAWSWouldAccept(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"dev":        "transcoder-dev",
+		"pr-12":      "transcoder-pr-12",
+		"Feature_X":  "transcoder-feature-x",
+		"team.blue.": "transcoder-team-blue",
+	} {
+		if got := stack.Slug("transcoder", in); got != want {
+			t.Errorf("Slug(transcoder, %q) = %q, want %q", in, got, want)
+		}
+	}
+}

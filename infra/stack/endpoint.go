@@ -1,0 +1,252 @@
+package stack
+
+import (
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// NotificationPath is where the endpoint receives SNS deliveries.
+const NotificationPath = "/transcode-complete"
+
+// Log retention of the endpoint's log group, in days.
+const (
+	ephemeralLogRetentionDays = 3
+	logRetentionDays          = 30
+)
+
+// EndpointArgs wires the completion endpoint to everything it uses.
+type EndpointArgs struct {
+	Names     Namer
+	Ephemeral bool
+	// Archive is the zip holding the linux/arm64 bootstrap.
+	Archive  string
+	LogLevel string
+	// APIToken is the jobs API's bearer token (a secret).
+	APIToken pulumi.StringInput
+
+	Topic         *sns.Topic
+	Table         *dynamodb.Table
+	Input, Output *s3.BucketV2
+	Transcoder    *Transcoder
+	// Key encrypts the function's environment and the data it touches;
+	// nil when AWS-managed.
+	Key *kms.Key
+}
+
+// Endpoint is the completion endpoint: a Lambda function behind a public
+// Function URL, its role, and its logs. The URL takes no AWS authentication
+// because SNS cannot sign requests; the function verifies every SNS
+// signature itself and guards the jobs API with a bearer token.
+type Endpoint struct {
+	pulumi.ResourceState
+
+	Function *lambda.Function
+	URL      *lambda.FunctionUrl
+	Role     *iam.Role
+	LogGroup *cloudwatch.LogGroup
+	// Permissions make the URL public; a subscription must wait for them.
+	Permissions []*lambda.Permission
+
+	// BaseURL is the Function URL without its trailing slash.
+	BaseURL pulumi.StringOutput
+	// NotificationURL is where SNS delivers: BaseURL + NotificationPath.
+	NotificationURL pulumi.StringOutput
+}
+
+// NewEndpoint declares the function and its URL.
+func NewEndpoint(ctx *pulumi.Context, name string, args *EndpointArgs, opts ...pulumi.ResourceOption) (*Endpoint, error) {
+	c := &Endpoint{}
+	if err := ctx.RegisterComponentResource("transcoder:stack:Endpoint", name, c, opts...); err != nil {
+		return nil, err
+	}
+	n := args.Names
+	functionName := n.Name("endpoint")
+	var err error
+
+	retention := logRetentionDays
+	if args.Ephemeral {
+		retention = ephemeralLogRetentionDays
+	}
+	c.LogGroup, err = cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/aws/lambda/" + functionName),
+		RetentionInDays: pulumi.Int(retention),
+		Tags:            n.Tags(),
+	}, pulumi.Parent(c), pulumi.DeleteBeforeReplace(true))
+	if err != nil {
+		return nil, err
+	}
+
+	trust, err := Policy(Allow("", []string{"sts:AssumeRole"}).By(Service("lambda.amazonaws.com"))).JSON()
+	if err != nil {
+		return nil, err
+	}
+	c.Role, err = iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
+		Name:             pulumi.String(n.Name("endpoint")),
+		Description:      pulumi.String("Assumed by the " + n.Prefix() + " completion endpoint"),
+		AssumeRolePolicy: pulumi.String(trust),
+		Tags:             n.Tags(),
+	}, pulumi.Parent(c), pulumi.DeleteBeforeReplace(true))
+	if err != nil {
+		return nil, err
+	}
+	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-role-policy", &iam.RolePolicyArgs{
+		Name:   pulumi.String("endpoint"),
+		Role:   c.Role.ID(),
+		Policy: PolicyFrom(endpointRefs(c, args), func(ref map[string]string) PolicyDocument { return endpointPolicy(args.Transcoder.Engine, ref) }),
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+
+	c.Function, err = lambda.NewFunction(ctx, name+"-function", &lambda.FunctionArgs{
+		Name:          pulumi.String(functionName),
+		Description:   pulumi.String("Receives transcoding job events from SNS and serves the jobs API"),
+		Runtime:       pulumi.String("provided.al2023"),
+		Handler:       pulumi.String("bootstrap"),
+		Architectures: pulumi.ToStringArray([]string{"arm64"}),
+		Code:          pulumi.NewFileArchive(args.Archive),
+		Role:          c.Role.Arn,
+		MemorySize:    pulumi.Int(256),
+		// SNS waits 15 seconds for an answer; the app finishes its work
+		// within 10 and answers 5xx otherwise, so SNS retries.
+		Timeout:     pulumi.Int(15),
+		Environment: &lambda.FunctionEnvironmentArgs{Variables: endpointEnvironment(args)},
+		KmsKeyArn:   keyArn(args.Key),
+		LoggingConfig: &lambda.FunctionLoggingConfigArgs{
+			LogFormat: pulumi.String("Text"),
+			LogGroup:  c.LogGroup.Name,
+		},
+		Tags: n.Tags(),
+	}, pulumi.Parent(c), pulumi.DeleteBeforeReplace(true), pulumi.DependsOn([]pulumi.Resource{rolePolicy}))
+	if err != nil {
+		return nil, err
+	}
+
+	c.URL, err = lambda.NewFunctionUrl(ctx, name+"-url", &lambda.FunctionUrlArgs{
+		FunctionName:      c.Function.Name,
+		AuthorizationType: pulumi.String("NONE"),
+		// BUFFERED until the app streams Server-Sent Events; then this
+		// becomes RESPONSE_STREAM.
+		InvokeMode: pulumi.String("BUFFERED"),
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+
+	// Since October 2025 a public Function URL needs both permissions.
+	urlPermission, err := lambda.NewPermission(ctx, name+"-public-url", &lambda.PermissionArgs{
+		Function:            c.Function.Name,
+		StatementId:         pulumi.String("AllowPublicFunctionUrl"),
+		Action:              pulumi.String("lambda:InvokeFunctionUrl"),
+		Principal:           pulumi.String("*"),
+		FunctionUrlAuthType: pulumi.String("NONE"),
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+	// AWS documents this statement with the condition
+	// lambda:InvokedViaFunctionUrl=true, which pulumi-aws v6 cannot express
+	// (pulumi/pulumi-aws#5930; v7 adds invokedViaFunctionUrl). Until then
+	// any principal may also invoke the function directly: it sees the same
+	// requests as through the public URL and checks SNS signatures and the
+	// API token either way.
+	invokePermission, err := lambda.NewPermission(ctx, name+"-public-invoke", &lambda.PermissionArgs{
+		Function:    c.Function.Name,
+		StatementId: pulumi.String("AllowPublicInvokeViaFunctionUrl"),
+		Action:      pulumi.String("lambda:InvokeFunction"),
+		Principal:   pulumi.String("*"),
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+	c.Permissions = []*lambda.Permission{urlPermission, invokePermission}
+
+	c.BaseURL = c.URL.FunctionUrl.ApplyT(func(u string) string { return strings.TrimSuffix(u, "/") }).(pulumi.StringOutput)
+	c.NotificationURL = pulumi.Sprintf("%s%s", c.BaseURL, NotificationPath)
+
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"functionName":    c.Function.Name,
+		"url":             c.BaseURL,
+		"notificationUrl": c.NotificationURL,
+	})
+}
+
+// endpointEnvironment is the app's configuration, wired from the resources.
+func endpointEnvironment(args *EndpointArgs) pulumi.StringMap {
+	env := pulumi.StringMap{
+		"SNS_TOPIC_ARNS": args.Topic.Arn,
+		"STORE":          pulumi.String("dynamodb"),
+		"DYNAMODB_TABLE": args.Table.Name,
+		"API_TOKEN":      args.APIToken,
+		"ENGINE":         pulumi.String(string(args.Transcoder.Engine)),
+		"INPUT_BUCKET":   args.Input.Bucket,
+		"OUTPUT_BUCKET":  args.Output.Bucket,
+		"LOG_LEVEL":      pulumi.String(args.LogLevel),
+	}
+	switch t := args.Transcoder; t.Engine {
+	case MediaConvert:
+		env["MEDIACONVERT_QUEUE_ARN"] = t.Queue.Arn
+		env["MEDIACONVERT_ROLE_ARN"] = t.Role.Arn
+	case ElasticTranscoder:
+		env["ELASTICTRANSCODER_PIPELINE_ID"] = t.Pipeline.ID().ToStringOutput()
+	}
+	return env
+}
+
+// endpointRefs are the ARNs endpointPolicy names.
+func endpointRefs(c *Endpoint, args *EndpointArgs) pulumi.StringMap {
+	refs := pulumi.StringMap{
+		"logs":   c.LogGroup.Arn,
+		"table":  args.Table.Arn,
+		"input":  args.Input.Arn,
+		"output": args.Output.Arn,
+	}
+	switch t := args.Transcoder; t.Engine {
+	case MediaConvert:
+		refs["queue"] = t.Queue.Arn
+		refs["role"] = t.Role.Arn
+	case ElasticTranscoder:
+		refs["pipeline"] = t.Pipeline.Arn
+		refs["presets"] = pulumi.String(args.Names.ARN("elastictranscoder", "preset/*"))
+	}
+	if args.Key != nil {
+		refs["key"] = args.Key.Arn
+	}
+	return refs
+}
+
+// endpointPolicy is everything the function may do: only its log group, its
+// table, its buckets, and submitting jobs to its own transcoder.
+func endpointPolicy(engine Engine, ref map[string]string) PolicyDocument {
+	s := []Statement{
+		Allow("WriteLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, ref["logs"]+":*"),
+		Allow("UseJobTable",
+			[]string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"},
+			ref["table"], ref["table"]+"/index/*"),
+		// GetObject also covers HEAD; PutObject signs browsers' upload URLs.
+		Allow("ReadAndPresignUploads", []string{"s3:GetObject", "s3:PutObject"}, ref["input"]+"/*"),
+		Allow("PresignDownloads", []string{"s3:GetObject"}, ref["output"]+"/*"),
+	}
+	switch engine {
+	case MediaConvert:
+		s = append(s,
+			Allow("SubmitJobsToOwnQueue", []string{"mediaconvert:CreateJob"}, ref["queue"]),
+			Allow("PassTranscoderRole", []string{"iam:PassRole"}, ref["role"]).
+				When("StringEquals", "iam:PassedToService", "mediaconvert.amazonaws.com"),
+		)
+	case ElasticTranscoder:
+		s = append(s, Allow("SubmitJobsToOwnPipeline", []string{"elastictranscoder:CreateJob"}, ref["pipeline"], ref["presets"]))
+	}
+	if key, ok := ref["key"]; ok {
+		s = append(s, Allow("UseKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, key))
+	}
+	return Policy(s...)
+}

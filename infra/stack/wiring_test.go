@@ -1,0 +1,440 @@
+package stack_test
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// scenario is one way to configure a stack; every wiring and security test
+// runs over all of them.
+type scenario struct {
+	name   string
+	stack  string
+	config map[string]string
+}
+
+var scenarios = []scenario{
+	{"mediaconvert, ephemeral, AWS-managed keys", "pr-7", map[string]string{
+		"transcoder:engine": "mediaconvert", "transcoder:ephemeral": "true",
+	}},
+	{"mediaconvert, protected, customer-managed key, alarm e-mail", "prod", map[string]string{
+		"transcoder:engine": "mediaconvert", "transcoder:ephemeral": "false", "transcoder:encryption": "kms",
+		"transcoder:alarmEmail": "ops@example.com", "transcoder:allowedOrigins": `["https://app.example.com"]`,
+	}},
+	{"elastictranscoder, ephemeral, AWS-managed keys", "pr-8", map[string]string{
+		"transcoder:engine": "elastictranscoder", "transcoder:ephemeral": "true",
+	}},
+	{"elastictranscoder, protected, customer-managed key", "legacy", map[string]string{
+		"transcoder:engine": "elastictranscoder", "transcoder:ephemeral": "false", "transcoder:encryption": "kms",
+	}},
+}
+
+// forEachScenario runs check in parallel against every scenario.
+func forEachScenario(t *testing.T, check func(t *testing.T, sc scenario, r *stackRun)) {
+	t.Helper()
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			check(t, sc, run(t, sc.stack, sc.config))
+		})
+	}
+}
+
+func (sc scenario) engine() string     { return sc.config["transcoder:engine"] }
+func (sc scenario) ephemeral() bool    { return sc.config["transcoder:ephemeral"] == "true" }
+func (sc scenario) kms() bool          { return sc.config["transcoder:encryption"] == "kms" }
+func (sc scenario) mediaconvert() bool { return sc.engine() == "mediaconvert" }
+
+func TestMediaConvertJobEventsReachTheTopicThroughEventBridge(t *testing.T) {
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		if !sc.mediaconvert() {
+			if n := len(r.Of(tEventRule)) + len(r.Of(tMCQueue)); n != 0 {
+				t.Errorf("the legacy engine declares %d MediaConvert resources", n)
+			}
+			return
+		}
+		topic := r.named("notifications-topic")
+		queue := r.one(tMCQueue)
+		if queue.String("pricingPlan") != "ON_DEMAND" || queue.String("status") != "ACTIVE" {
+			t.Errorf("queue: pricing %q status %q, want ON_DEMAND ACTIVE", queue.String("pricingPlan"), queue.String("status"))
+		}
+		target := r.one(tEventTarget)
+		if got, want := target.String("arn"), r.output("topicArn"); got != want {
+			t.Errorf("event target: %q, want the topic %q", got, want)
+		}
+		rule := r.one(tEventRule)
+		if target.String("rule") != rule.String("name") {
+			t.Errorf("target is on rule %q, want %q", target.String("rule"), rule.String("name"))
+		}
+		var pattern struct {
+			Source     []string `json:"source"`
+			DetailType []string `json:"detail-type"`
+			Detail     struct {
+				Queue []string `json:"queue"`
+			} `json:"detail"`
+		}
+		if err := rule.JSON("eventPattern", &pattern); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(pattern.Source, []string{"aws.mediaconvert"}) ||
+			!slices.Equal(pattern.DetailType, []string{"MediaConvert Job State Change"}) ||
+			!slices.Equal(pattern.Detail.Queue, []string{r.output("queueArn")}) {
+			t.Errorf("event pattern %+v: want MediaConvert job state changes of this stack's queue only", pattern)
+		}
+		if topic.String("name") == "" {
+			t.Error("topic has no name")
+		}
+	})
+}
+
+func TestTheLegacyPipelineNotifiesTheTopicOfEveryJobState(t *testing.T) {
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		if sc.mediaconvert() {
+			if n := len(r.Of(tPipeline)); n != 0 {
+				t.Errorf("the default engine declares %d pipelines", n)
+			}
+			return
+		}
+		pipeline := r.one(tPipeline)
+		topicArn := r.output("topicArn")
+		for _, state := range []string{"progressing", "completed", "warning", "error"} {
+			if got := pipeline.String("notifications." + state); got != topicArn {
+				t.Errorf("notifications.%s = %q, want the topic %q", state, got, topicArn)
+			}
+		}
+		if pipeline.String("inputBucket") != r.output("inputBucket") || pipeline.String("outputBucket") != r.output("outputBucket") {
+			t.Errorf("pipeline buckets %q → %q, want the stack's input → output", pipeline.String("inputBucket"), pipeline.String("outputBucket"))
+		}
+		if pipeline.String("role") != r.output("roleArn") {
+			t.Errorf("pipeline role %q, want %q", pipeline.String("role"), r.output("roleArn"))
+		}
+	})
+}
+
+func TestTheFunctionEnvironmentIsWiredFromTheResources(t *testing.T) {
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		fn := r.one(tFunction)
+		env := func(name string) string { return fn.String("environment.variables." + name) }
+		want := map[string]string{
+			"SNS_TOPIC_ARNS": r.output("topicArn"),
+			"STORE":          "dynamodb",
+			"DYNAMODB_TABLE": r.output("tableName"),
+			"API_TOKEN":      testToken,
+			"ENGINE":         sc.engine(),
+			"INPUT_BUCKET":   r.output("inputBucket"),
+			"OUTPUT_BUCKET":  r.output("outputBucket"),
+			"LOG_LEVEL":      "info",
+		}
+		if sc.mediaconvert() {
+			want["MEDIACONVERT_QUEUE_ARN"] = r.output("queueArn")
+			want["MEDIACONVERT_ROLE_ARN"] = r.output("roleArn")
+		} else {
+			want["ELASTICTRANSCODER_PIPELINE_ID"] = r.output("pipelineId")
+		}
+		vars, _ := fn.Get("environment.variables").(map[string]any)
+		if len(vars) != len(want) {
+			t.Errorf("environment has %d variables, want %d: %v", len(vars), len(want), vars)
+		}
+		for name, value := range want {
+			if got := env(name); got != value {
+				t.Errorf("%s = %q, want %q", name, got, value)
+			}
+		}
+		if !fn.IsSecret("environment.variables.API_TOKEN") {
+			t.Error("API_TOKEN is not kept secret")
+		}
+		if fn.IsSecret("environment.variables.SNS_TOPIC_ARNS") {
+			t.Error("the whole environment is secret; only API_TOKEN should be")
+		}
+	})
+}
+
+func TestTheFunctionRunsTheBootstrapOnArm(t *testing.T) {
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		fn := r.one(tFunction)
+		if fn.String("runtime") != "provided.al2023" || fn.String("handler") != "bootstrap" {
+			t.Errorf("runtime %q handler %q", fn.String("runtime"), fn.String("handler"))
+		}
+		if got := fn.Get("architectures"); !slices.Equal(toStrings(got), []string{"arm64"}) {
+			t.Errorf("architectures %v, want [arm64]", got)
+		}
+		if got := fn.String("code.archive"); got != "../dist/lambda.zip" {
+			t.Errorf("code %q, want ../dist/lambda.zip (relative to infra/)", got)
+		}
+		logs := r.one(tLogGroup)
+		if fn.String("loggingConfig.logGroup") != logs.String("name") || logs.String("name") != "/aws/lambda/"+fn.String("name") {
+			t.Errorf("function logs to %q, log group is %q", fn.String("loggingConfig.logGroup"), logs.String("name"))
+		}
+		wantRetention := 30.0
+		if sc.ephemeral() {
+			wantRetention = 3
+		}
+		if got := logs.Get("retentionInDays"); got != wantRetention {
+			t.Errorf("log retention %v days, want %v", got, wantRetention)
+		}
+	})
+}
+
+func TestTheFunctionURLIsPublicWithBothPermissions(t *testing.T) {
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		fn := r.one(tFunction)
+		url := r.one(tFunctionURL)
+		if url.String("functionName") != fn.String("name") || url.String("authorizationType") != "NONE" || url.String("invokeMode") != "BUFFERED" {
+			t.Errorf("function URL %v", url.Get(""))
+		}
+		var actions []string
+		for _, p := range r.Of(tPermission) {
+			if p.String("function") != fn.String("name") || p.String("principal") != "*" {
+				t.Errorf("permission %s: function %q principal %q", p.Name, p.String("function"), p.String("principal"))
+			}
+			actions = append(actions, p.String("action"))
+			if p.String("action") == "lambda:InvokeFunctionUrl" && p.String("functionUrlAuthType") != "NONE" {
+				t.Errorf("InvokeFunctionUrl permission is not limited to the NONE auth type")
+			}
+		}
+		slices.Sort(actions)
+		if want := []string{"lambda:InvokeFunction", "lambda:InvokeFunctionUrl"}; !slices.Equal(actions, want) {
+			t.Errorf("permissions %v, want %v", actions, want)
+		}
+	})
+}
+
+func TestTheSubscriptionDeliversToTheFunctionURLOnceItIsLive(t *testing.T) {
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		sub := r.named("delivery-subscription")
+		base := strings.TrimSuffix(r.one(tFunctionURL).Output("functionUrl"), "/")
+		if base == "" {
+			t.Fatal("the mock gave the function URL no address")
+		}
+		if got, want := sub.String("endpoint"), base+"/transcode-complete"; got != want {
+			t.Errorf("endpoint %q, want %q", got, want)
+		}
+		if sub.String("protocol") != "https" || sub.Get("endpointAutoConfirms") != true {
+			t.Errorf("protocol %q auto-confirms %v, want https true", sub.String("protocol"), sub.Get("endpointAutoConfirms"))
+		}
+		if sub.String("topic") != r.output("topicArn") {
+			t.Errorf("subscribed to %q", sub.String("topic"))
+		}
+		for _, dep := range []string{"endpoint-function", "endpoint-url", "endpoint-public-url", "endpoint-public-invoke"} {
+			if !slices.Contains(sub.DependsOn, dep) {
+				t.Errorf("the subscription does not wait for %s (depends on %v)", dep, sub.DependsOn)
+			}
+		}
+	})
+}
+
+func TestUndeliverableEventsGoToTheDeadLetterQueue(t *testing.T) {
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		sub := r.named("delivery-subscription")
+		dlq := r.named("delivery-dead-letter-queue")
+		var redrive struct{ DeadLetterTargetArn string }
+		if err := sub.JSON("redrivePolicy", &redrive); err != nil {
+			t.Fatal(err)
+		}
+		if want := dlq.Output("arn"); want == "" || redrive.DeadLetterTargetArn != want {
+			t.Errorf("redrive to %q, want %q", redrive.DeadLetterTargetArn, want)
+		}
+		if got := dlq.Get("messageRetentionSeconds"); got != float64(14*24*3600) {
+			t.Errorf("dead letters kept %v s, want 14 days", got)
+		}
+		if r.output("deadLetterQueueUrl") != dlq.ID {
+			t.Errorf("output deadLetterQueueUrl %q, want %q", r.output("deadLetterQueueUrl"), dlq.ID)
+		}
+
+		var delivery struct {
+			HealthyRetryPolicy struct {
+				NumRetries, MinDelayTarget, MaxDelayTarget int
+				NumNoDelayRetries, NumMinDelayRetries      int
+				NumMaxDelayRetries                         int
+				BackoffFunction                            string
+			}
+		}
+		if err := sub.JSON("deliveryPolicy", &delivery); err != nil {
+			t.Fatal(err)
+		}
+		p := delivery.HealthyRetryPolicy
+		if p.NumRetries < 3 || p.BackoffFunction != "exponential" || p.MinDelayTarget < 1 || p.MaxDelayTarget < p.MinDelayTarget ||
+			p.NumNoDelayRetries+p.NumMinDelayRetries+p.NumMaxDelayRetries > p.NumRetries || p.NumRetries > 100 {
+			t.Errorf("retry policy %+v: want retries with exponential back-off, within SNS's limits", p)
+		}
+
+		pol := r.policyOf(r.one(tQueuePolicy), "policy")
+		var allows []statement
+		for _, s := range pol.Statement {
+			if s.Effect == "Allow" {
+				allows = append(allows, s)
+			}
+		}
+		if len(allows) != 1 || !slices.Equal(allows[0].Principal["Service"], []string{"sns.amazonaws.com"}) ||
+			!slices.Equal(allows[0].Action, []string{"sqs:SendMessage"}) ||
+			!slices.Equal(allows[0].Condition["ArnEquals"]["aws:SourceArn"], []string{r.output("topicArn")}) {
+			t.Errorf("dead-letter queue policy %v: want only this topic to send", allows)
+		}
+	})
+}
+
+func TestTheTableHoldsJobsOnDemandWithTTL(t *testing.T) {
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		table := r.one(tTable)
+		if table.String("billingMode") != "PAY_PER_REQUEST" || table.String("hashKey") != "pk" || table.String("rangeKey") != "sk" {
+			t.Errorf("table %v", table.Get(""))
+		}
+		if table.String("ttl.attributeName") != "expiresAt" || table.Get("ttl.enabled") != true {
+			t.Errorf("ttl %v", table.Get("ttl"))
+		}
+		gsi := table.Get("globalSecondaryIndexes.0")
+		want := map[string]any{"name": "byOwner", "hashKey": "gsi1pk", "rangeKey": "gsi1sk", "projectionType": "ALL"}
+		if !jsonEqual(gsi, want) {
+			t.Errorf("index %v, want %v", gsi, want)
+		}
+		if got := table.Get("pointInTimeRecovery.enabled"); got != !sc.ephemeral() {
+			t.Errorf("point-in-time recovery %v on an ephemeral=%v stack", got, sc.ephemeral())
+		}
+	})
+}
+
+func TestBucketsExpireUploadsAndAbortIncompleteUploads(t *testing.T) {
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		input := r.named("storage-input-lifecycle")
+		if input.String("bucket") != r.output("inputBucket") {
+			t.Errorf("input lifecycle on %q", input.String("bucket"))
+		}
+		if got := input.Get("rules.0.expiration.days"); got != 7.0 {
+			t.Errorf("uploads expire after %v days, want the default 7", got)
+		}
+		for _, lc := range r.Of(tLifecycle) {
+			found := false
+			for _, rule := range lc.Get("rules").([]any) {
+				if m, _ := rule.(map[string]any); m["abortIncompleteMultipartUpload"] != nil && m["status"] == "Enabled" {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("%s does not abort incomplete multipart uploads", lc.Name)
+			}
+		}
+		versioning := r.one(tVersioning)
+		if versioning.String("bucket") != r.output("outputBucket") || versioning.String("versioningConfiguration.status") != "Enabled" {
+			t.Errorf("versioning %v, want on the output bucket", versioning.Get(""))
+		}
+	})
+}
+
+func TestBrowsersMayUploadOnlyFromConfiguredOrigins(t *testing.T) {
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		origins := sc.config["transcoder:allowedOrigins"]
+		cors := r.Of(tCors)
+		if origins == "" {
+			if len(cors) != 0 {
+				t.Errorf("CORS declared without allowed origins")
+			}
+			return
+		}
+		if len(cors) != 1 || cors[0].String("bucket") != r.output("inputBucket") {
+			t.Fatalf("want one CORS rule on the input bucket, got %d", len(cors))
+		}
+		var want []string
+		_ = json.Unmarshal([]byte(origins), &want)
+		if got := toStrings(cors[0].Get("corsRules.0.allowedOrigins")); !slices.Equal(got, want) {
+			t.Errorf("origins %v, want %v", got, want)
+		}
+	})
+}
+
+func TestTheOutputsNameEveryResourceAnOperatorNeeds(t *testing.T) {
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		want := []string{"inputBucket", "outputBucket", "topicArn", "endpointUrl", "notificationUrl", "tableName",
+			"deadLetterQueueUrl", "roleArn", "engine"}
+		if sc.mediaconvert() {
+			want = append(want, "queueArn")
+		} else {
+			want = append(want, "pipelineId")
+		}
+		if sc.config["transcoder:alarmEmail"] != "" {
+			want = append(want, "alarmTopicArn")
+		}
+		for _, k := range want {
+			if s, _ := r.Outputs[k].(string); s == "" {
+				t.Errorf("output %s is missing", k)
+			}
+		}
+		if len(r.Outputs) != len(want) {
+			t.Errorf("outputs %v, want exactly %v", r.Outputs, want)
+		}
+	})
+}
+
+func TestAlarmsWatchDeadLettersFailedNotificationsAndErrors(t *testing.T) {
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		metrics := map[string]string{}
+		for _, a := range r.Of(tAlarm) {
+			metrics[a.String("namespace")+"/"+a.String("metricName")] = a.Name
+			actions := toStrings(a.Get("alarmActions"))
+			if sc.config["transcoder:alarmEmail"] != "" {
+				if !slices.Equal(actions, []string{r.output("alarmTopicArn")}) {
+					t.Errorf("%s notifies %v, want the alarm topic", a.Name, actions)
+				}
+			} else if len(actions) != 0 {
+				t.Errorf("%s has actions %v without an alarm e-mail", a.Name, actions)
+			}
+		}
+		for _, m := range []string{"AWS/SQS/ApproximateNumberOfMessagesVisible", "AWS/SNS/NumberOfNotificationsFailed", "AWS/Lambda/Errors"} {
+			if metrics[m] == "" {
+				t.Errorf("no alarm on %s (alarms: %v)", m, metrics)
+			}
+		}
+		if r.named("alarms-dead-letters").String("dimensions.QueueName") != r.named("delivery-dead-letter-queue").String("name") {
+			t.Error("the dead-letter alarm watches another queue")
+		}
+		emails := r.Where(tSubscription, "protocol", "email")
+		if email := sc.config["transcoder:alarmEmail"]; email != "" {
+			if len(emails) != 1 || emails[0].String("endpoint") != email || emails[0].String("topic") != r.output("alarmTopicArn") {
+				t.Errorf("e-mail subscriptions %v, want %s on the alarm topic", emails, email)
+			}
+		} else if len(emails) != 0 || len(r.Of(tTopic)) != 1 {
+			t.Errorf("an alarm topic exists without an alarm e-mail")
+		}
+	})
+}
+
+func TestComponentsGroupTheResourcesByConcern(t *testing.T) {
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		wantParent := map[string]string{
+			tBucket: "storage", tTopic: "notifications", tTopicPolicy: "notifications", tFunction: "endpoint",
+			tFunctionURL: "endpoint", tTable: "state", tQueue: "delivery", tRole: "", tAlarm: "alarms",
+		}
+		for _, res := range r.Resources {
+			if !res.Custom {
+				if res.Parent != "transcoder-"+sc.stack {
+					t.Errorf("component %s is not at the top of the stack", res.Name)
+				}
+				continue
+			}
+			if res.Parent == "" || res.Parent == "transcoder-"+sc.stack {
+				t.Errorf("%s %s belongs to no component", res.Type, res.Name)
+			}
+			if want := wantParent[res.Type]; want != "" && res.Parent != want && !(res.Type == tTopic && res.Parent == "alarms") &&
+				!(res.Type == tTopicPolicy && res.Parent == "alarms") {
+				t.Errorf("%s %s is in %s, want %s", res.Type, res.Name, res.Parent, want)
+			}
+		}
+	})
+}
+
+func toStrings(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		s, _ := x.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+func jsonEqual(a, b any) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
