@@ -41,4 +41,27 @@ ci-deps: ## Install what the tests need (dynalite into .tools/)
 	@test -x $(TOOLS)/node_modules/.bin/dynalite || npm install --prefix $(TOOLS) --no-audit --no-fund dynalite@4
 
 # infra:begin
+PULUMI ?= pulumi
+# State lives in a local file backend unless PULUMI_BACKEND_URL says otherwise
+# (s3://bucket, or https://api.pulumi.com for Pulumi Cloud): no account needed.
+PULUMI_BACKEND_URL ?= file://$(CURDIR)/infra/.pulumi-state
+export PULUMI_BACKEND_URL
+# Extra flags for pulumi, e.g. PULUMI_FLAGS=--yes for a non-interactive up.
+PULUMI_FLAGS ?=
+.PHONY: stack preview up destroy
+
+stack: ## Select (or create) stack STACK (default dev); give it a random secret API token if it has none
+	@case "$(PULUMI_BACKEND_URL)" in file://*) mkdir -p "$(patsubst file://%,%,$(PULUMI_BACKEND_URL))";; esac
+	@$(PULUMI) stack select --create $(STACK)
+	@$(PULUMI) config get --stack $(STACK) transcoder:apiToken >/dev/null 2>&1 || \
+		$(PULUMI) config set --stack $(STACK) --secret transcoder:apiToken "$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+
+preview: build-lambda stack ## Show exactly what `make up` would change on stack STACK (default dev)
+	$(PULUMI) preview --stack $(STACK) --diff $(PULUMI_FLAGS)
+
+up: build-lambda stack ## Build the Lambda artifact, then deploy stack STACK (default dev)
+	$(PULUMI) up --stack $(STACK) $(PULUMI_FLAGS)
+
+destroy: ## Tear down every resource of stack STACK (default dev)
+	$(PULUMI) destroy --stack $(STACK) $(PULUMI_FLAGS)
 # infra:end
