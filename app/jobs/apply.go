@@ -13,6 +13,7 @@ type Update struct {
 	Owner       string
 	Name        string
 	Presets     []string
+	CallbackURL string
 	EngineJobID string
 	Engine      Engine
 	// At is when the event happened, by the engine's clock; required.
@@ -72,6 +73,8 @@ func (j *Job) Apply(u *Update) (recorded []Transition, changed bool) {
 		changed = true
 	}
 	changed = setIfEmpty((*string)(&j.Engine), string(u.Engine)) || changed
+	newCallback := setIfEmpty(&j.CallbackURL, u.CallbackURL)
+	changed = newCallback || changed
 	changed = setIfEmpty(&j.EngineJobID, u.EngineJobID) || changed
 	changed = setIfEmpty(&j.Queue, u.Queue) || changed
 
@@ -107,6 +110,15 @@ func (j *Job) Apply(u *Update) (recorded []Transition, changed bool) {
 	}
 	for _, w := range u.Warnings {
 		changed = j.mergeWarning(w) || changed
+	}
+	// What a transition owes (an inbox notice, a webhook call) is added
+	// with it; a callback URL learnt late is owed every transition so far.
+	owed := recorded
+	if newCallback {
+		owed = j.Transitions
+	}
+	for _, t := range owed {
+		changed = j.owe(t) || changed
 	}
 	for k, v := range u.Metadata {
 		if _, ok := j.Metadata[k]; !ok {

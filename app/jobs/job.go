@@ -92,8 +92,15 @@ type Job struct {
 	Queue       string            `json:"queue,omitempty"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
 	Transitions []Transition      `json:"transitions"`
-	CreatedAt   time.Time         `json:"createdAt"`
-	UpdatedAt   time.Time         `json:"updatedAt"`
+	// CallbackURL receives a signed webhook call for every transition.
+	CallbackURL string `json:"callbackUrl,omitempty"`
+	// Notices are the owner's inbox messages about this job.
+	Notices []Notice `json:"notices,omitempty"`
+	// Webhooks are the calls owed to CallbackURL, one per transition, with
+	// their attempts.
+	Webhooks  []Delivery `json:"webhooks,omitempty"`
+	CreatedAt time.Time  `json:"createdAt"`
+	UpdatedAt time.Time  `json:"updatedAt"`
 	// Version counts the changes applied to the job; stores use it for
 	// optimistic concurrency and watchers to notice a change.
 	Version int64 `json:"version"`

@@ -1,6 +1,9 @@
 package jobs
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // Store keeps jobs durably. Every implementation passes the suite in package
 // jobstest, which is the contract in executable form.
@@ -25,3 +28,24 @@ type Change struct {
 	// Changed is false when the update was already known: a duplicate.
 	Changed bool
 }
+
+// Query selects a page of jobs, newest first.
+type Query struct {
+	// Owner's jobs are listed; with All, everyone's (the operator's view).
+	Owner string
+	All   bool
+	// Limit is the most jobs a page holds.
+	Limit int
+	// Cursor continues a listing where the previous page's Next left off.
+	Cursor string
+}
+
+// Page is one page of a listing.
+type Page struct {
+	Jobs []*Job
+	// Next is the cursor of the following page, or empty after the last.
+	Next string
+}
+
+// ErrBadCursor is returned by List for a cursor it did not give out.
+var ErrBadCursor = errors.New("jobs: bad cursor")
