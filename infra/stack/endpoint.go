@@ -133,9 +133,10 @@ func NewEndpoint(ctx *pulumi.Context, name string, args *EndpointArgs, opts ...p
 	c.URL, err = lambda.NewFunctionUrl(ctx, name+"-url", &lambda.FunctionUrlArgs{
 		FunctionName:      c.Function.Name,
 		AuthorizationType: pulumi.String("NONE"),
-		// BUFFERED until the app streams Server-Sent Events; then this
-		// becomes RESPONSE_STREAM.
-		InvokeMode: pulumi.String("BUFFERED"),
+		// The app serves through aws-lambda-go's lambdaurl.Start, which
+		// answers in the streaming format only: a BUFFERED URL would turn
+		// every answer, 5xx included, into a 200 and SNS would never retry.
+		InvokeMode: pulumi.String("RESPONSE_STREAM"),
 	}, pulumi.Parent(c))
 	if err != nil {
 		return nil, err

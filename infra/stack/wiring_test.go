@@ -181,7 +181,7 @@ func TestTheFunctionURLIsPublicWithBothPermissions(t *testing.T) {
 	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
 		fn := r.one(tFunction)
 		url := r.one(tFunctionURL)
-		if url.String("functionName") != fn.String("name") || url.String("authorizationType") != "NONE" || url.String("invokeMode") != "BUFFERED" {
+		if url.String("functionName") != fn.String("name") || url.String("authorizationType") != "NONE" || url.String("invokeMode") != "RESPONSE_STREAM" {
 			t.Errorf("function URL %v", url.Get(""))
 		}
 		var actions []string
