@@ -58,6 +58,14 @@ func newCertStore(client *http.Client, timeout time.Duration, dir string, size i
 	}
 }
 
+// maxInFlight bounds the distinct certificates being retrieved at once.
+// SNS signs with one certificate per region, so only a flood of junk URLs
+// (well-formed, for an allowed topic) can reach it; it keeps such a flood
+// from holding a goroutine and an outbound request per message.
+const maxInFlight = 8
+
+var errTooManyFetches = errors.New("too many certificate fetches in flight")
+
 // get returns the certificate at certURL, which ValidateCertURL accepted as
 // u. Waiting ends with ctx, but the retrieval itself goes on (bounded by the
 // fetch timeout) for the other waiters and the cache.
@@ -70,6 +78,10 @@ func (s *certStore) get(ctx context.Context, certURL string, u *url.URL) (*signi
 	}
 	c, ok := s.calls[certURL]
 	if !ok {
+		if len(s.calls) >= maxInFlight {
+			s.mu.Unlock()
+			return nil, &FetchError{URL: certURL, Err: errTooManyFetches}
+		}
 		c = &certCall{done: make(chan struct{})}
 		s.calls[certURL] = c
 		go s.retrieve(context.WithoutCancel(ctx), certURL, u, c)

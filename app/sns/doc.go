@@ -11,9 +11,9 @@
 //     checks the RSA signature over the string to sign (Message.StringToSign);
 //   - Verifier.Confirm visits the SubscribeURL of a verified confirmation.
 //
-// Every error belongs to exactly one class, ErrMalformed (answer 400),
-// ErrRejected (403) or ErrUnavailable (502, so that SNS retries), and is a
-// typed error whose message names the rule that failed, in the manner of
-// crypto/x509. The package uses net/http only as a client and knows no HTTP
+// Every error about a message belongs to exactly one class, ErrMalformed
+// (answer 400), ErrRejected (403) or ErrUnavailable (502, so that SNS
+// retries), and is a typed error whose message names the rule that failed,
+// in the manner of crypto/x509. The package uses net/http only as a client and knows no HTTP
 // framework.
 package sns

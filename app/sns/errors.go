@@ -31,12 +31,11 @@ var (
 // ErrUnknownSignatureVersion reports a SignatureVersion other than "1"
 // (RSA PKCS #1 v1.5 over SHA-1) or "2" (over SHA-256), including a missing
 // one. It is of class ErrRejected: an unknown scheme is never guessed at.
-var ErrUnknownSignatureVersion error = &classedError{
-	class: ErrRejected,
-	msg:   "sns: unknown signature version",
-}
+var ErrUnknownSignatureVersion = classed(ErrRejected, "sns: unknown signature version")
 
-// classedError is a sentinel that belongs to a class.
+// classed returns a sentinel error of a class.
+func classed(class error, msg string) error { return &classedError{class: class, msg: msg} }
+
 type classedError struct {
 	class error
 	msg   string

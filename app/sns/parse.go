@@ -391,11 +391,7 @@ func (p *parser) str() error {
 	p.i++ // the opening quote
 	for {
 		start := p.i
-		for p.i < len(p.data) {
-			c := p.data[p.i]
-			if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
-				break
-			}
+		for p.i < len(p.data) && plain[p.data[p.i]] {
 			p.i++
 		}
 		p.buf = append(p.buf, p.data[start:p.i]...)
@@ -422,6 +418,15 @@ func (p *parser) str() error {
 		}
 	}
 }
+
+// plain marks the bytes a string may hold as they are: printable ASCII
+// other than '"' and '\\'.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // escape decodes the escape sequence at p.i (a backslash).
 func (p *parser) escape() error {

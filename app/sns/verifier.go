@@ -44,6 +44,9 @@ type Options struct {
 	// MaxAge is how old a message's Timestamp may be; a Timestamp more than
 	// MaxClockSkew in the future is refused too. Zero turns both checks
 	// off (the application uses an hour: SNS retries for about that long).
+	// Since certificate validity is judged at the Timestamp, MaxAge is also
+	// what stops a message signed long ago, under a since-expired
+	// certificate, from being replayed: zero is for tests.
 	MaxAge time.Duration
 
 	// CertDir optionally names a directory of pinned signing certificates,
@@ -77,7 +80,8 @@ type Options struct {
 	// OnFetch, if set, is called after every network fetch of a
 	// certificate (not for cache hits or pinned files) with its URL, its
 	// outcome and its duration, so that the application can count fetches
-	// without this package knowing its metrics library.
+	// without this package knowing its metrics library. It may be called
+	// from any goroutine, concurrently.
 	OnFetch func(url string, err error, d time.Duration)
 }
 

@@ -542,3 +542,43 @@ func TestNewVerifierLeavesTheCallersClientAlone(t *testing.T) {
 		t.Error("NewVerifier changed the caller's client")
 	}
 }
+
+func TestConcurrentFetchesOfDistinctCertificatesAreBounded(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	good := pemOf(t, goodCert())
+	release := make(chan struct{})
+	e.sns.Handle(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.Write(good)
+	})
+	var messages []*Message // each with its own certificate URL
+	for i := range maxInFlight + 1 {
+		m := testMessage(TypeNotification)
+		m.SigningCertURL = strings.Replace(testCertURL, "-0123", "-"+strings.Repeat("a", i+1), 1)
+		messages = append(messages, sign(t, m, signerKey()))
+	}
+	var wg sync.WaitGroup
+	for _, m := range messages[:maxInFlight] {
+		wg.Go(func() {
+			if err := e.v.Verify(context.Background(), m); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	for {
+		e.v.certs.mu.Lock()
+		n := len(e.v.certs.calls)
+		e.v.certs.mu.Unlock()
+		if n == maxInFlight {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	err := e.v.Verify(context.Background(), messages[maxInFlight])
+	checkErr[*FetchError](t, err, ErrUnavailable, "too many certificate fetches in flight")
+	close(release)
+	wg.Wait()
+	if err := e.v.Verify(context.Background(), messages[maxInFlight]); err != nil {
+		t.Errorf("once the others are done: %v", err)
+	}
+}
