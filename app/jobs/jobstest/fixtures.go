@@ -21,31 +21,47 @@ func at(ms int) time.Time {
 	return base.Add(time.Duration(ms)*time.Millisecond + time.Duration(ms%7)*time.Nanosecond)
 }
 
-// lifecycle returns the events of a job that runs to completion on
-// MediaConvert, in the order the engine emits them. Applied in any order,
-// each twice, they leave the job as applying them once in that order would:
-// no two of them disagree about a value that only one of them may set.
+// The steps of lifecycle, by index.
+const (
+	stepCreate = iota
+	stepSubmit
+	stepInput
+	stepProgress
+	stepWarning
+	stepWarningCount
+	stepComplete
+)
+
+// lifecycle returns the events of a job that a user creates through the API
+// and that runs to completion on MediaConvert, in the order they happen.
+// Applied in any order, each twice, they leave the job as applying them once
+// in that order would: no two of them disagree about a value that only one of
+// them may set.
 func lifecycle(id string) []*jobs.Update {
 	return []*jobs.Update{
-		{
+		stepCreate: {
+			JobID: id, At: at(-500), Owner: "user-7", Name: "Holiday " + id,
+			Presets: []string{"hls-1080p", "aac-128k"}, CallbackURL: "https://hooks.example.com/transcoder?job=" + id,
+		},
+		stepSubmit: {
 			JobID: id, EngineJobID: "1700000000000-" + id, Engine: jobs.MediaConvert, At: at(0),
 			State: jobs.Submitted, Queue: "arn:aws:mediaconvert:eu-west-1:123456789012:queues/Default",
 			Metadata: map[string]string{jobs.MetadataJobID: id},
 		},
-		{
+		stepInput: {
 			JobID: id, At: at(1000), State: jobs.Progressing,
 			Input: &jobs.Input{URI: "s3://in/" + id + ".mov", DurationMS: 61_440, Details: details()},
 		},
-		{JobID: id, At: at(2000), State: jobs.Progressing, Progress: 25},
-		{
+		stepProgress: {JobID: id, At: at(2000), State: jobs.Progressing, Progress: 25},
+		stepWarning: {
 			JobID: id, At: at(3000), State: jobs.Progressing, Progress: 50,
 			Warnings: []jobs.Warning{{Code: "230005", Message: "Audio track has silence", Count: 1}},
 		},
-		{
+		stepWarningCount: {
 			JobID: id, At: at(4000), State: jobs.Progressing, Progress: 75,
 			Warnings: []jobs.Warning{{Code: "230005", Message: "Audio track has silence", Count: 3}},
 		},
-		{
+		stepComplete: {
 			JobID: id, At: at(5000), State: jobs.Complete,
 			Outputs: []jobs.Output{
 				{URI: "s3://out/" + id + "/master.m3u8", Preset: "hls-1080p", DurationMS: 61_400, Status: "COMPLETE"},

@@ -16,18 +16,18 @@ import (
 func testCanceled(t *testing.T, h *harness) {
 	s := h.store(t)
 	steps := lifecycle("job-1")
-	before := mustApply(t, s, steps[0])
+	before := mustApply(t, s, steps[stepSubmit])
 	canceled, cancel := context.WithCancel(context.Background())
 	cancel()
 
 	t.Run("an update to a known job", func(t *testing.T) {
-		if c, err := s.Apply(canceled, steps[1]); !errors.Is(err, context.Canceled) {
+		if c, err := s.Apply(canceled, steps[stepInput]); !errors.Is(err, context.Canceled) {
 			t.Errorf("Apply with a canceled context = %s, %v; want an error wrapping context.Canceled", dump(c), err)
 		}
 		sameJob(t, "the job after a canceled update", mustGet(t, s, "job-1"), before.Job)
 	})
 	t.Run("an update to an unseen job", func(t *testing.T) {
-		if c, err := s.Apply(canceled, lifecycle("job-2")[0]); !errors.Is(err, context.Canceled) {
+		if c, err := s.Apply(canceled, lifecycle("job-2")[stepSubmit]); !errors.Is(err, context.Canceled) {
 			t.Errorf("Apply with a canceled context = %s, %v; want an error wrapping context.Canceled", dump(c), err)
 		}
 		if _, err := s.Get(context.Background(), "job-2"); !errors.Is(err, jobs.ErrNotFound) {
@@ -40,7 +40,7 @@ func testCanceled(t *testing.T, h *harness) {
 		}
 	})
 	t.Run("the store works on afterwards", func(t *testing.T) {
-		c := mustApply(t, s, steps[1])
+		c := mustApply(t, s, steps[stepInput])
 		if !c.Changed || c.Job.Version != 2 || len(c.Recorded) != 1 {
 			t.Errorf("the update refused earlier, applied now: changed %v, version %d, recorded %s; want true, 2, one transition",
 				c.Changed, c.Job.Version, dump(c.Recorded))
@@ -114,12 +114,12 @@ func testCanceledMidway(t *testing.T, h *harness) {
 
 func testClosed(t *testing.T, h *harness) {
 	s, closeStore := h.storeWithClose(t)
-	mustApply(t, s, lifecycle("job-1")[0])
+	mustApply(t, s, lifecycle("job-1")[stepSubmit])
 	if err := closeStore(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 
-	if c, err := s.Apply(context.Background(), lifecycle("job-1")[1]); err == nil {
+	if c, err := s.Apply(context.Background(), lifecycle("job-1")[stepInput]); err == nil {
 		t.Errorf("Apply after Close = %s, nil; want an error", dump(c))
 	}
 	if j, err := s.Get(context.Background(), "job-1"); err == nil {
@@ -170,6 +170,7 @@ func testCloseUnderLoad(t *testing.T, h *harness) {
 	// while they are at it. Whatever Apply acknowledged must be there after
 	// reopening.
 	acked := make(chan *jobs.Update, writers*perWriter)
+	refused := make(chan error, writers)
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Go(func() {
@@ -179,20 +180,29 @@ func testCloseUnderLoad(t *testing.T, h *harness) {
 					Warnings: []jobs.Warning{{Code: fmt.Sprintf("W%d-%03d", w, i)}},
 				}
 				if _, err := s.Apply(context.Background(), u); err != nil {
+					refused <- err
 					return
 				}
 				acked <- u
 			}
 		})
 	}
+	writersDone := make(chan struct{})
+	go func() { wg.Wait(); close(writersDone) }()
+
 	var all []*jobs.Update
 	for len(all) < closeWhen {
-		all = append(all, <-acked)
+		select {
+		case u := <-acked:
+			all = append(all, u)
+		case <-writersDone:
+			t.Fatalf("the writers stopped after %d updates, before Close was called: %v", len(all), <-refused)
+		}
 	}
 	if err := closeStore(); err != nil {
 		t.Fatalf("Close under load: %v", err)
 	}
-	wg.Wait()
+	<-writersDone
 	close(acked)
 	for u := range acked {
 		all = append(all, u)

@@ -104,12 +104,13 @@ func testInvalid(t *testing.T, h *harness) {
 func testDuplicate(t *testing.T, h *harness) {
 	steps := lifecycle("job-1")
 	names := []string{
-		"a submission delivered twice",
-		"input information delivered twice",
-		"progress delivered twice",
-		"a warning delivered twice",
-		"a warning's higher count delivered twice",
-		"completion delivered twice",
+		stepCreate:       "a creation delivered twice",
+		stepSubmit:       "a submission delivered twice",
+		stepInput:        "input information delivered twice",
+		stepProgress:     "progress delivered twice",
+		stepWarning:      "a warning delivered twice",
+		stepWarningCount: "a warning's higher count delivered twice",
+		stepComplete:     "completion delivered twice",
 	}
 	for i, name := range names {
 		t.Run(name, func(t *testing.T) {
@@ -162,7 +163,7 @@ func testTerminal(t *testing.T, h *harness) {
 func testOutOfOrder(t *testing.T, h *harness) {
 	s := h.store(t)
 	steps := lifecycle("job-1")
-	complete, input, warning := steps[5], steps[1], steps[3]
+	complete, input, warning := steps[stepComplete], steps[stepInput], steps[stepWarning]
 
 	done := mustApply(t, s, complete)
 	late := mustApply(t, s, input)
@@ -219,10 +220,12 @@ func testProgress(t *testing.T, h *harness) {
 
 func testRoundTrip(t *testing.T, h *harness) {
 	s := h.store(t)
+	steps := lifecycle("job-1")
 	updates := []*jobs.Update{
-		lifecycle("job-1")[0],
-		lifecycle("job-1")[1],
-		lifecycle("job-1")[4],
+		steps[stepCreate],
+		steps[stepSubmit],
+		steps[stepInput],
+		steps[stepWarningCount],
 		{
 			JobID: "job-1", At: at(6000), State: jobs.Failed, Progress: 80,
 			Outputs:  []jobs.Output{{URI: "s3://out/job-1/master.m3u8", Preset: "hls-1080p", DurationMS: 12_000, Status: "ERROR"}},

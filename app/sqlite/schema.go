@@ -1,0 +1,60 @@
+package sqlite
+
+import (
+	"database/sql"
+	"fmt"
+)
+
+// migrations[i] brings the schema from version i to version i+1; the
+// database's version is kept in PRAGMA user_version. Append, never edit: a
+// database in the field has run every step up to its version.
+var migrations = [][]string{
+	// 1: jobs, each a JSON document. created_at and the index on it are for
+	// listing a user's jobs newest first; an owner column will join them.
+	{
+		`CREATE TABLE jobs (
+			id         TEXT    NOT NULL PRIMARY KEY,
+			version    INTEGER NOT NULL,
+			created_at INTEGER NOT NULL, -- Unix nanoseconds, UTC
+			updated_at INTEGER NOT NULL, -- Unix nanoseconds, UTC
+			doc        TEXT    NOT NULL  -- the jobs.Job as JSON
+		) STRICT`,
+		`CREATE INDEX jobs_newest_first ON jobs (created_at DESC, id DESC)`,
+	},
+}
+
+// migrate brings the schema of the database at path up to len(migrations) in
+// one transaction, refusing a database written by a newer build.
+func migrate(db *sql.DB, path string) error {
+	tx, err := db.Begin()
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate %s: %w", path, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op once committed
+
+	var version int
+	if err := tx.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil {
+		return fmt.Errorf("sqlite: read the schema version of %s: %w", path, err)
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("sqlite: %s has schema version %d but this build knows only up to %d: run a newer transcoder, or point DATA_DIR at another directory",
+			path, version, len(migrations))
+	}
+	for v := version; v < len(migrations); v++ {
+		for _, stmt := range migrations[v] {
+			if _, err := tx.Exec(stmt); err != nil {
+				return fmt.Errorf("sqlite: migrate %s to schema version %d: %w", path, v+1, err)
+			}
+		}
+	}
+	if version == len(migrations) {
+		return nil
+	}
+	if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
+		return fmt.Errorf("sqlite: set the schema version of %s: %w", path, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit the migration of %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,256 @@
+// Package sqlite is the embedded, default job store: one SQLite database file
+// in the data directory, on modernc.org/sqlite (pure Go, no cgo), so that the
+// service runs from a single static binary with nothing else to install.
+//
+// Each job is kept whole as a JSON document beside a few columns for
+// querying. Writes go through one goroutine that commits many Apply calls in
+// one transaction ("group commit"): with synchronous=FULL every commit waits
+// for the disk, so sharing a commit among all the calls waiting at that moment
+// is what lets a single file take thousands of deliveries a second. Reads go
+// through a separate pool of read-only connections; the WAL journal lets them
+// run beside the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"transcoder/app/jobs"
+)
+
+// MaxBatch is the most Apply calls that share one transaction. It bounds how
+// long the first call of a batch waits for the rest and how much one commit
+// failure takes down with it.
+const MaxBatch = 256
+
+// busyTimeout is how long a connection waits for another (another process
+// on the same file, or a checkpoint) before giving up with SQLITE_BUSY.
+const busyTimeout = 5 * time.Second
+
+// readers is the size of the read connection pool.
+const readers = 4
+
+// ErrClosed is returned by calls made after Close.
+var ErrClosed = errors.New("sqlite: store is closed")
+
+// Store is the SQLite job store. It is safe for concurrent use.
+type Store struct {
+	path  string
+	write *sql.DB // one connection, used only by the writer goroutine
+	read  *sql.DB // read-only connections, for Get
+
+	get       *sql.Stmt // on read
+	selectDoc *sql.Stmt // on write
+	upsert    *sql.Stmt // on write
+
+	requests   chan *request
+	writerDone chan struct{}
+
+	mu       sync.RWMutex // guards closed against calls entering
+	closed   bool
+	inflight sync.WaitGroup
+	once     sync.Once
+	closeErr error
+
+	requestCount atomic.Uint64
+	commitCount  atomic.Uint64
+	maxBatch     atomic.Int64
+	beforeBatch  atomic.Pointer[func()] // test hook, see export_test.go
+}
+
+// Open opens the job database at path, creating the file and its directory
+// when they are missing and bringing the schema up to date. The service
+// passes <DATA_DIR>/transcoder.db.
+func Open(path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: Open needs the path of the database file, e.g. <DATA_DIR>/transcoder.db")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: resolve database path %q: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+		return nil, fmt.Errorf("sqlite: create the directory for %s: %w (check DATA_DIR and its permissions)", abs, err)
+	}
+
+	s := &Store{
+		path:       abs,
+		requests:   make(chan *request, 4*MaxBatch),
+		writerDone: make(chan struct{}),
+	}
+	if err := s.open(); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	go s.writer()
+	return s, nil
+}
+
+func (s *Store) open() error {
+	var err error
+	// The writer's connection: every PRAGMA here holds for the life of the
+	// connection, which the pool never closes (one connection, no lifetime).
+	s.write, err = sql.Open("sqlite", dsn(s.path, url.Values{
+		"_pragma": {
+			fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()),
+			"journal_mode(WAL)",
+			"synchronous(FULL)",
+		},
+		// BEGIN IMMEDIATE: take the write lock when the transaction starts,
+		// so that a busy database is waited for, not failed mid-batch.
+		"_txlock": {"immediate"},
+	}))
+	if err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", s.path, err)
+	}
+	s.write.SetMaxOpenConns(1)
+	s.write.SetMaxIdleConns(1)
+	s.write.SetConnMaxLifetime(0)
+	s.write.SetConnMaxIdleTime(0)
+
+	var mode string
+	if err := s.write.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w (is it a SQLite database, and writable?)", s.path, err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("sqlite: %s: journal mode is %q, not WAL: put DATA_DIR on a local file system that supports shared memory", s.path, mode)
+	}
+	if err := migrate(s.write, s.path); err != nil {
+		return err
+	}
+	if s.selectDoc, err = s.write.Prepare(`SELECT doc FROM jobs WHERE id = ?`); err != nil {
+		return fmt.Errorf("sqlite: prepare the job query on %s: %w", s.path, err)
+	}
+	if s.upsert, err = s.write.Prepare(`INSERT INTO jobs (id, version, created_at, updated_at, doc) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at, doc = excluded.doc`); err != nil {
+		return fmt.Errorf("sqlite: prepare the job upsert on %s: %w", s.path, err)
+	}
+
+	s.read, err = sql.Open("sqlite", dsn(s.path, url.Values{
+		"_pragma": {
+			fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()),
+			"query_only(1)",
+		},
+	}))
+	if err != nil {
+		return fmt.Errorf("sqlite: open %s for reading: %w", s.path, err)
+	}
+	s.read.SetMaxOpenConns(readers)
+	s.read.SetMaxIdleConns(readers)
+	if s.get, err = s.read.Prepare(`SELECT doc FROM jobs WHERE id = ?`); err != nil {
+		return fmt.Errorf("sqlite: prepare the job query on %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// dsn is the driver's name for the database at path with params: a file:
+// URI, so that any character may appear in the path.
+func dsn(path string, params url.Values) string {
+	p := filepath.ToSlash(path)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // a Windows drive letter
+	}
+	u := url.URL{Scheme: "file", Path: p, RawQuery: params.Encode()}
+	return u.String()
+}
+
+// Path returns the absolute path of the database file, for logs and for
+// reopening it.
+func (s *Store) Path() string { return s.path }
+
+// Get returns the job with the given id, or an error wrapping
+// jobs.ErrNotFound when the id has never been seen.
+func (s *Store) Get(ctx context.Context, id string) (*jobs.Job, error) {
+	if !s.enter() {
+		return nil, ErrClosed
+	}
+	defer s.inflight.Done()
+
+	var doc []byte
+	err := s.get.QueryRowContext(ctx, id).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sqlite: job %q: %w", id, jobs.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read job %q from %s: %w", id, s.path, err)
+	}
+	return decode(id, doc)
+}
+
+// Close stops accepting calls, lets those under way finish (the writer
+// commits everything already handed to it), and closes the database. It may
+// be called more than once.
+func (s *Store) Close() error {
+	s.once.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		s.inflight.Wait()
+		close(s.requests)
+		<-s.writerDone
+		s.closeErr = s.closeDBs()
+	})
+	return s.closeErr
+}
+
+func (s *Store) closeDBs() error {
+	var errs []error
+	for _, stmt := range []*sql.Stmt{s.get, s.selectDoc, s.upsert} {
+		if stmt != nil {
+			errs = append(errs, stmt.Close())
+		}
+	}
+	if s.read != nil {
+		errs = append(errs, s.read.Close())
+	}
+	if s.write != nil {
+		errs = append(errs, s.write.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlite: close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// enter registers a call, or reports false once the store is closed.
+func (s *Store) enter() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return false
+	}
+	s.inflight.Add(1)
+	return true
+}
+
+// Stats counts the writer's work since Open: what group commit achieves is
+// Requests/Commits, the average number of Apply calls per transaction.
+type Stats struct {
+	// Requests is how many Apply calls the writer has answered, failed ones
+	// included.
+	Requests uint64
+	// Commits is how many transactions the writer has committed.
+	Commits uint64
+	// MaxBatch is the most Apply calls one transaction has served.
+	MaxBatch int
+}
+
+// Stats returns the writer's counters, for metrics and benchmarks.
+func (s *Store) Stats() Stats {
+	return Stats{
+		Requests: s.requestCount.Load(),
+		Commits:  s.commitCount.Load(),
+		MaxBatch: int(s.maxBatch.Load()),
+	}
+}

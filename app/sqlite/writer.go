@@ -1,0 +1,201 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"transcoder/app/jobs"
+)
+
+// request is one Apply call waiting for the writer.
+type request struct {
+	ctx    context.Context
+	update *jobs.Update
+	done   chan result // buffered: the writer never waits on a caller
+}
+
+type result struct {
+	change jobs.Change
+	err    error
+}
+
+// Apply merges u into its job and returns once the result is committed with
+// synchronous=FULL. The call waits for the writer's next transaction, which
+// it shares with every other call waiting at that moment.
+//
+// A context canceled before the writer reaches the call fails it with the
+// update unapplied; once the writer has the update, the call waits for the
+// commit, which is a matter of milliseconds, so that an error never hides an
+// update that was in fact stored.
+func (s *Store) Apply(ctx context.Context, u *jobs.Update) (jobs.Change, error) {
+	if err := u.Validate(); err != nil {
+		return jobs.Change{}, fmt.Errorf("sqlite: refusing update: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return jobs.Change{}, fmt.Errorf("sqlite: apply update to job %q: %w", u.JobID, err)
+	}
+	if !s.enter() {
+		return jobs.Change{}, ErrClosed
+	}
+	defer s.inflight.Done()
+
+	r := &request{ctx: ctx, update: u, done: make(chan result, 1)}
+	select {
+	case s.requests <- r:
+	case <-ctx.Done():
+		return jobs.Change{}, fmt.Errorf("sqlite: apply update to job %q: %w", u.JobID, ctx.Err())
+	}
+	res := <-r.done
+	return res.change, res.err
+}
+
+// writer serves requests until Close closes the channel, taking every
+// request already waiting into the same transaction, up to MaxBatch.
+func (s *Store) writer() {
+	defer close(s.writerDone)
+	batch := make([]*request, 0, MaxBatch)
+	for r := range s.requests {
+		if hook := s.beforeBatch.Load(); hook != nil {
+			(*hook)()
+		}
+		batch = append(batch[:0], r)
+	fill:
+		for len(batch) < MaxBatch {
+			select {
+			case r, ok := <-s.requests:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		s.commit(batch)
+		clear(batch) // let answered requests go
+	}
+}
+
+// commit applies batch in one transaction and answers every request. A
+// request that cannot be applied (its context is done, its job's stored
+// document is unreadable) fails alone; a failure to write or commit fails
+// every request of the batch, none of which is then stored.
+func (s *Store) commit(batch []*request) {
+	results := make([]result, len(batch))
+	answer := func() {
+		for i, r := range batch {
+			r.done <- results[i]
+		}
+		s.requestCount.Add(uint64(len(batch)))
+	}
+	failAll := func(err error) {
+		for i := range results {
+			if results[i].err == nil {
+				results[i] = result{err: err}
+			}
+		}
+		answer()
+	}
+
+	tx, err := s.write.Begin()
+	if err != nil {
+		failAll(fmt.Errorf("sqlite: begin a transaction on %s: %w", s.path, err))
+		return
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op once committed
+
+	// current is the batch's view of each job it touches, so that later
+	// requests see the changes of earlier ones. A job handed out in an answer
+	// is never modified again: a later request for it applies to a copy.
+	current := map[string]*jobs.Job{}
+	answered := map[*jobs.Job]bool{}
+	var dirty []string // ids of changed jobs, in the order they changed
+	isDirty := map[string]bool{}
+	for i, r := range batch {
+		u := r.update
+		if err := r.ctx.Err(); err != nil {
+			results[i].err = fmt.Errorf("sqlite: apply update to job %q: %w", u.JobID, err)
+			continue
+		}
+		j, seen := current[u.JobID]
+		if !seen {
+			if j, err = s.load(tx, u.JobID); err != nil {
+				results[i].err = err
+				continue
+			}
+			if j == nil {
+				j = jobs.New(u.JobID)
+			}
+			current[u.JobID] = j
+		}
+		if answered[j] {
+			if j, err = clone(j); err != nil {
+				results[i].err = err
+				continue
+			}
+		}
+		recorded, changed := j.Apply(u)
+		if changed {
+			current[u.JobID] = j
+			if !isDirty[u.JobID] {
+				isDirty[u.JobID] = true
+				dirty = append(dirty, u.JobID)
+			}
+		}
+		answered[j] = true
+		results[i].change = jobs.Change{Job: j, Recorded: recorded, Changed: changed}
+	}
+
+	for _, id := range dirty {
+		if err := s.store(tx, current[id]); err != nil {
+			failAll(err)
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		failAll(fmt.Errorf("sqlite: commit %d updates to %s: %w", len(batch), s.path, err))
+		return
+	}
+	s.commitCount.Add(1)
+	if n := int64(len(batch)); n > s.maxBatch.Load() {
+		s.maxBatch.Store(n) // only the writer stores
+	}
+	answer()
+}
+
+// load reads a job in tx, or returns nil for a job never seen.
+func (s *Store) load(tx *sql.Tx, id string) (*jobs.Job, error) {
+	var doc []byte
+	err := tx.Stmt(s.selectDoc).QueryRow(id).Scan(&doc)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read job %q from %s: %w", id, s.path, err)
+	}
+	return decode(id, doc)
+}
+
+// store writes j in tx.
+func (s *Store) store(tx *sql.Tx, j *jobs.Job) error {
+	doc, err := json.Marshal(j)
+	if err != nil {
+		return fmt.Errorf("sqlite: encode job %q: %w", j.ID, err)
+	}
+	_, err = tx.Stmt(s.upsert).Exec(j.ID, j.Version, j.CreatedAt.UnixNano(), j.UpdatedAt.UnixNano(), string(doc))
+	if err != nil {
+		return fmt.Errorf("sqlite: write job %q to %s: %w", j.ID, s.path, err)
+	}
+	return nil
+}
+
+// decode reads a stored job document.
+func decode(id string, doc []byte) (*jobs.Job, error) {
+	var j jobs.Job
+	if err := json.Unmarshal(doc, &j); err != nil {
+		return nil, fmt.Errorf("sqlite: the stored document of job %q is corrupt (%v): restore the database from a backup, or delete the job's row", id, err)
+	}
+	return &j, nil
+}
