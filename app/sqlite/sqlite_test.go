@@ -125,7 +125,7 @@ func TestPragmasAreInForce(t *testing.T) {
 	s := openClosing(t, filepath.Join(t.TempDir(), "transcoder.db"))
 	tests := []struct {
 		conn, pragma, want string
-		read             func(*sqlite.Store, string) (string, error)
+		read               func(*sqlite.Store, string) (string, error)
 	}{
 		{"writer", "journal_mode", "wal", sqlite.WriterPragma},
 		{"writer", "synchronous", "2", sqlite.WriterPragma}, // FULL
