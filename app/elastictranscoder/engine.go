@@ -1,0 +1,212 @@
+package elastictranscoder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awselastictranscoder "github.com/aws/aws-sdk-go-v2/service/elastictranscoder"
+	"github.com/aws/aws-sdk-go-v2/service/elastictranscoder/types"
+
+	"transcoder/app/jobs"
+	"transcoder/app/presets"
+)
+
+// Engine starts transcode jobs on a pipeline of the legacy Amazon Elastic
+// Transcoder. AWS discontinued the service on 2025-11-13; the engine stays
+// for the pipelines that still exist. What happens to a job afterwards
+// reaches the service as the pipeline's notifications, which a Decoder reads.
+//
+// A pipeline reads inputs from one bucket and writes outputs to one bucket,
+// both fixed when it was created: jobs name keys only. The engine therefore
+// trusts that the request's input is in the pipeline's input bucket and its
+// output prefix in the pipeline's output bucket.
+type Engine struct {
+	client *awselastictranscoder.Client
+	cfg    EngineConfig
+}
+
+var _ jobs.Transcoder = (*Engine)(nil)
+
+// EngineConfig is what an Engine needs besides its client.
+type EngineConfig struct {
+	// PipelineID is the pipeline jobs are submitted to, as Elastic
+	// Transcoder writes it: 13 digits, a hyphen, 6 letters or digits.
+	PipelineID string
+}
+
+// ConfigError reports an EngineConfig field that cannot work, so that a
+// misconfigured service stops at start-up and not at its first job.
+type ConfigError struct {
+	// Field is the EngineConfig field at fault, e.g. "PipelineID".
+	Field string
+	// Value is what the field held.
+	Value string
+	// Want says what the field should look like.
+	Want string
+}
+
+// Error names the field, its value and what it should be.
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("elastictranscoder: EngineConfig.%s %q is not usable: want %s", e.Field, e.Value, e.Want)
+}
+
+// RequestError reports a StartRequest that Start refuses before calling AWS:
+// one Elastic Transcoder would reject, or whose job its notifications could
+// not find. Retrying the same request cannot help.
+type RequestError struct {
+	// JobID is the request's job, as far as it names one.
+	JobID string
+	// Reason says which rule the request breaks.
+	Reason string
+}
+
+// Error names the job and why it cannot start.
+func (e *RequestError) Error() string {
+	return fmt.Sprintf("elastictranscoder: cannot start job %q: %s", e.JobID, e.Reason)
+}
+
+// pipelineID is the shape of Elastic Transcoder's pipeline ids.
+var pipelineID = regexp.MustCompile(`^\d{13}-\w{6}$`)
+
+// maxUserMetadata is how many key/value pairs Elastic Transcoder takes as a
+// job's user metadata.
+const maxUserMetadata = 10
+
+// NewEngine returns an Engine that submits jobs to the configured pipeline
+// through client, or a *ConfigError if the pipeline id is not one, so that a
+// typo fails at start-up with its fix.
+func NewEngine(client *awselastictranscoder.Client, cfg EngineConfig) (*Engine, error) {
+	if client == nil {
+		return nil, errors.New("elastictranscoder: NewEngine needs an Elastic Transcoder client")
+	}
+	if !pipelineID.MatchString(cfg.PipelineID) {
+		return nil, &ConfigError{Field: "PipelineID", Value: cfg.PipelineID,
+			Want: "an Elastic Transcoder pipeline id, 13 digits, a hyphen and 6 letters or digits (e.g. 1717406102417-k3x9qa)"}
+	}
+	return &Engine{client: client, cfg: cfg}, nil
+}
+
+// Start submits req as one Elastic Transcoder job with one output per
+// preset, each made by the matching system preset and keyed so that it lands
+// at jobs.OutputURI in the pipeline's output bucket, and returns Elastic
+// Transcoder's id for the job. A request the pipeline could not run is
+// refused with a *RequestError before anything is sent.
+func (e *Engine) Start(ctx context.Context, req jobs.StartRequest) (string, error) {
+	in, err := e.createJobInput(req)
+	if err != nil {
+		return "", err
+	}
+	jobID := req.Metadata[jobs.MetadataJobID]
+	out, err := e.client.CreateJob(ctx, in)
+	if err != nil {
+		return "", fmt.Errorf("elastictranscoder: creating the Elastic Transcoder job for job %q: %w", jobID, err)
+	}
+	if out.Job == nil || aws.ToString(out.Job.Id) == "" {
+		return "", fmt.Errorf("elastictranscoder: creating the Elastic Transcoder job for job %q: CreateJob answered without a job id", jobID)
+	}
+	return *out.Job.Id, nil
+}
+
+// createJobInput validates req and turns it into a CreateJob request.
+func (e *Engine) createJobInput(req jobs.StartRequest) (*awselastictranscoder.CreateJobInput, error) {
+	jobID := req.Metadata[jobs.MetadataJobID]
+	refuse := func(format string, args ...any) error {
+		id := jobID
+		if id == "" {
+			id = req.JobID
+		}
+		return &RequestError{JobID: id, Reason: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case jobID == "":
+		return nil, refuse("metadata has no %s: the job's notifications could not find it", jobs.MetadataJobID)
+	case req.JobID != "" && req.JobID != jobID:
+		return nil, refuse("metadata's %s %q is not the request's JobID %q", jobs.MetadataJobID, jobID, req.JobID)
+	case len(req.Metadata) > maxUserMetadata:
+		return nil, refuse("metadata has %d entries: Elastic Transcoder takes at most %d", len(req.Metadata), maxUserMetadata)
+	}
+	_, inputKey, ok := splitS3(req.Input)
+	if !ok || inputKey == "" || strings.HasSuffix(inputKey, "/") {
+		return nil, refuse("input %q is not an S3 object: give s3://<bucket>/<key>", req.Input)
+	}
+	_, keyPrefix, ok := splitS3(req.OutputPrefix)
+	if !ok || !strings.HasSuffix(req.OutputPrefix, "/") {
+		return nil, refuse("output prefix %q is not an S3 folder: give s3://<bucket>/<prefix>/", req.OutputPrefix)
+	}
+	if len(req.Presets) == 0 {
+		return nil, refuse("no presets: a job needs at least one output")
+	}
+	outputs := make([]types.CreateJobOutput, len(req.Presets))
+	for i, p := range req.Presets {
+		for _, q := range req.Presets[:i] {
+			if q.Name == p.Name {
+				return nil, refuse("preset %q is asked for twice: both outputs would be written to one file", p.Name)
+			}
+		}
+		id, err := systemPreset(p)
+		if err != nil {
+			return nil, refuse("%v", err)
+		}
+		outputs[i] = types.CreateJobOutput{
+			// The key under OutputKeyPrefix: <preset>/<input base><ext>.
+			Key:      aws.String(strings.TrimPrefix(jobs.OutputURI(req.OutputPrefix, req.Input, p), req.OutputPrefix)),
+			PresetId: aws.String(id),
+		}
+	}
+	in := &awselastictranscoder.CreateJobInput{
+		PipelineId:   aws.String(e.cfg.PipelineID),
+		Input:        &types.JobInput{Key: aws.String(inputKey)},
+		Outputs:      outputs,
+		UserMetadata: req.Metadata,
+	}
+	if keyPrefix != "" {
+		in.OutputKeyPrefix = aws.String(keyPrefix)
+	}
+	return in, nil
+}
+
+// splitS3 splits s3://bucket/key into its bucket and key; ok is false for
+// anything else.
+func splitS3(uri string) (bucket, key string, ok bool) {
+	rest, ok := strings.CutPrefix(uri, "s3://")
+	if !ok {
+		return "", "", false
+	}
+	bucket, key, ok = strings.Cut(rest, "/")
+	return bucket, key, ok && bucket != ""
+}
+
+// systemPresets are the Elastic Transcoder system presets that make the
+// presets' outputs, by preset name, each with what its name promises. The ids
+// are those of the Amazon Elastic Transcoder Developer Guide, "System
+// Presets"; the comments give each preset's Name as ListPresets returns it. A
+// system preset's settings are fixed, so a preset is only made by one whose
+// settings are its own: systemPreset checks them.
+var systemPresets = map[string]struct {
+	id    string
+	codec presets.Codec
+	// sampleRate is 0 where the system preset's name does not state it.
+	sampleRate, bitDepth, bitrate int
+}{
+	"wav":  {"1351620000001-300300", presets.PCM, 44100, 16, 0},  // System preset: Audio WAV 44100 Hz, 16 bit - CD Quality
+	"flac": {"1351620000001-300110", presets.FLAC, 44100, 16, 0}, // System preset: Audio FLAC - CD (CD: 44.1 kHz, 16 bit)
+	"aac":  {"1351620000001-100110", presets.AAC, 0, 0, 256000},  // System preset: Audio AAC - 256k
+	"mp3":  {"1351620000001-300020", presets.MP3, 0, 0, 192000},  // System preset: Audio MP3 - 192k
+}
+
+// systemPreset returns the id of the system preset that makes p's outputs,
+// or an error if none does.
+func systemPreset(p presets.Preset) (string, error) {
+	s, ok := systemPresets[p.Name]
+	if !ok {
+		return "", fmt.Errorf("preset %q has no Elastic Transcoder system preset", p.Name)
+	}
+	if p.Codec != s.codec || p.BitDepth != s.bitDepth || p.Bitrate != s.bitrate || (s.sampleRate != 0 && p.SampleRate != s.sampleRate) {
+		return "", fmt.Errorf("preset %q (%s) is not what system preset %s makes", p.Name, p.Description, s.id)
+	}
+	return s.id, nil
+}
