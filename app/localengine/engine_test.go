@@ -1,0 +1,572 @@
+package localengine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"transcoder/app/jobs"
+	"transcoder/app/mediaconvert"
+	"transcoder/app/presets"
+)
+
+// request asks for the given presets of the input at uri, for transcoder's
+// job jobID.
+func request(jobID, uri string, names ...string) jobs.StartRequest {
+	ps, err := presets.Resolve(names)
+	if err != nil {
+		panic(err)
+	}
+	return jobs.StartRequest{
+		JobID: jobID, Input: uri, OutputPrefix: "s3://out/" + jobID + "/", Presets: ps,
+		Metadata: map[string]string{jobs.MetadataJobID: jobID},
+	}
+}
+
+func TestAJobWithEveryPresetCompletesWithAFileOfEach(t *testing.T) {
+	f := newFixture(t)
+	f.storage.put(t, "s3://in/uploads/tone.wav", tone(t, 2.5))
+	e := f.engine(t, nil)
+
+	id, err := e.Start(context.Background(), request("job-1", "s3://in/uploads/tone.wav", presets.Names()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, statuses := f.publisher.final(t, id)
+
+	// The events come in MediaConvert's order.
+	if len(statuses) < 4 || statuses[0] != "PROGRESSING" || statuses[1] != "INPUT_INFORMATION" || statuses[len(statuses)-1] != "COMPLETE" {
+		t.Fatalf("statuses %v, want PROGRESSING, INPUT_INFORMATION, STATUS_UPDATE..., COMPLETE", statuses)
+	}
+	for _, s := range statuses[2 : len(statuses)-1] {
+		if s != "STATUS_UPDATE" {
+			t.Fatalf("statuses %v: %s between INPUT_INFORMATION and COMPLETE", statuses, s)
+		}
+	}
+	var percents []int
+	for _, u := range f.publisher.events(t, id)[2 : len(statuses)-1] {
+		percents = append(percents, u.Progress)
+	}
+	if len(percents) == 0 {
+		t.Fatalf("statuses %v: no STATUS_UPDATE", statuses)
+	}
+	for i := range percents {
+		if percents[i] < 1 || percents[i] > 99 || i > 0 && percents[i] <= percents[i-1] {
+			t.Fatalf("progress %v does not grow from 1 to at most 99", percents)
+		}
+	}
+
+	// The service sees a complete job, with its input and four outputs.
+	if j.ID != "job-1" || j.EngineJobID != id || j.State != jobs.Complete || j.Progress != 100 {
+		t.Fatalf("job %s (engine id %s) is %s at %d%%, want job-1 (%s) COMPLETE at 100%%", j.ID, j.EngineJobID, j.State, j.Progress, id)
+	}
+	if j.Input == nil || j.Input.URI != "s3://in/uploads/tone.wav" || j.Input.DurationMS != 2500 {
+		t.Fatalf("input %+v, want the tone's URI and 2500 ms", j.Input)
+	}
+	audio, _ := j.Input.Details["audio"].([]any)
+	if len(audio) != 1 || audio[0].(map[string]any)["codec"] != "PCM" || audio[0].(map[string]any)["sampleRate"] != 44100.0 {
+		t.Errorf("input details %v, want one PCM stream at 44100 Hz", j.Input.Details)
+	}
+	if len(j.Outputs) != 4 {
+		t.Fatalf("outputs %+v, want 4", j.Outputs)
+	}
+
+	want := map[string]struct{ codec, format string }{
+		"wav":  {"pcm_s16le", "wav"},
+		"flac": {"flac", "flac"},
+		"aac":  {"aac", "mov,mp4,m4a,3gp,3g2,mj2"},
+		"mp3":  {"mp3", "mp3"},
+	}
+	for i, p := range presets.All() {
+		uri := jobs.OutputURI("s3://out/job-1/", "s3://in/uploads/tone.wav", p)
+		out := j.Outputs[i]
+		if out.URI != uri || math.Abs(float64(out.DurationMS-2500)) > 100 {
+			t.Errorf("output %d is %s of %d ms, want %s of 2500±100 ms", i, out.URI, out.DurationMS, uri)
+		}
+		file, _ := f.storage.file(uri)
+		var probed struct {
+			Streams []struct {
+				CodecName  string `json:"codec_name"`
+				SampleRate string `json:"sample_rate"`
+				Channels   int    `json:"channels"`
+			} `json:"streams"`
+			Format struct {
+				FormatName string `json:"format_name"`
+				Duration   string `json:"duration"`
+			} `json:"format"`
+		}
+		raw := run(t, "ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", file)
+		if err := json.Unmarshal([]byte(raw), &probed); err != nil {
+			t.Fatal(err)
+		}
+		if len(probed.Streams) != 1 || probed.Streams[0].CodecName != want[p.Name].codec || probed.Format.FormatName != want[p.Name].format ||
+			probed.Streams[0].SampleRate != "44100" || probed.Streams[0].Channels != 2 {
+			t.Errorf("the %s output is %s", p.Name, raw)
+		}
+		if d := seconds(probed.Format.Duration); d < 2400*time.Millisecond || d > 2600*time.Millisecond {
+			t.Errorf("the %s output lasts %v, want 2.5s±100ms", p.Name, d)
+		}
+		f.storage.mu.Lock()
+		ct := f.storage.contentTypes[uri]
+		f.storage.mu.Unlock()
+		if ct != p.ContentType {
+			t.Errorf("the %s output was stored as %q, want %q", p.Name, ct, p.ContentType)
+		}
+	}
+	e.Close() // waits for the jobs to be done with the journal
+	if left := f.journalEntries(t); len(left) != 0 {
+		t.Errorf("the journal still holds %v after the job's end was published", left)
+	}
+	if work, _ := os.ReadDir(filepath.Join(f.dir, "work")); len(work) != 0 {
+		t.Errorf("work files left behind: %v", work)
+	}
+}
+
+func TestAJobThatCannotBeDoneEndsInERRORSayingWhy(t *testing.T) {
+	requireFFmpeg(t)
+	tests := []struct {
+		name   string
+		input  func(t *testing.T) string
+		change func(*testing.T, *Options, *fixture)
+		code   mediaconvert.ErrorCode
+		says   []string
+		// inputInformation reports that the input was read.
+		inputInformation bool
+	}{
+		{
+			name: "a corrupt input fails with ffprobe's reason", input: noise,
+			code: mediaconvert.ErrorInput,
+			says: []string{"Unable to open input file [s3://in/a.wav]", "Invalid data found when processing input"},
+		},
+		{
+			name: "a missing ffmpeg fails at once with the install hint", input: func(t *testing.T) string { return tone(t, 0.5) },
+			change: func(_ *testing.T, o *Options, _ *fixture) { o.FFmpeg = "/nonexistent/ffmpeg" },
+			code:   mediaconvert.ErrorUnknown,
+			says:   []string{"ffmpeg not found at /nonexistent/ffmpeg: install it (apt-get install ffmpeg)"},
+		},
+		{
+			name: "an ffmpeg missing from PATH fails at once with the install hint", input: func(t *testing.T) string { return tone(t, 0.5) },
+			change: func(t *testing.T, o *Options, _ *fixture) {
+				o.FFprobe, _ = exec.LookPath("ffprobe")
+				t.Setenv("PATH", t.TempDir())
+			},
+			code: mediaconvert.ErrorUnknown,
+			says: []string{"ffmpeg not found on PATH: install it (apt-get install ffmpeg)"},
+		},
+		{
+			name: "a missing ffprobe fails at once with the install hint", input: func(t *testing.T) string { return tone(t, 0.5) },
+			change: func(_ *testing.T, o *Options, _ *fixture) { o.FFprobe = "/nonexistent/ffprobe" },
+			code:   mediaconvert.ErrorUnknown,
+			says:   []string{"ffprobe not found at /nonexistent/ffprobe: install it (apt-get install ffmpeg)"},
+		},
+		{
+			name: "an input that is not in storage fails as not found", input: nil,
+			code: mediaconvert.ErrorNotFound,
+			says: []string{"Unable to open input file [s3://in/a.wav]", "no such file"},
+		},
+		{
+			name: "storage that refuses the outputs fails with its reason", input: func(t *testing.T) string { return tone(t, 0.5) },
+			change:           func(_ *testing.T, _ *Options, f *fixture) { f.storage.putErr = errors.New("bucket out is read-only") },
+			code:             mediaconvert.ErrorFileOpen,
+			says:             []string{"Unable to write output file [s3://out/job-1/flac/a.flac]", "bucket out is read-only"},
+			inputInformation: true,
+		},
+		{
+			name: "an input without sound fails with the audio error", input: silentFilm,
+			code:             mediaconvert.ErrorAudio,
+			says:             []string{"input file [s3://in/a.wav] has no audio stream"},
+			inputInformation: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			if tt.input != nil {
+				f.storage.put(t, "s3://in/a.wav", tt.input(t))
+			}
+			e := f.engine(t, func(o *Options) {
+				if tt.change != nil {
+					tt.change(t, o, f)
+				}
+			})
+			id, err := e.Start(context.Background(), request("job-1", "s3://in/a.wav", "flac"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			j, statuses := f.publisher.final(t, id)
+			if j.State != jobs.Failed || j.Error == nil || j.Error.Code != itoa(int(tt.code)) {
+				t.Fatalf("job %s with error %+v, want ERROR %d", j.State, j.Error, tt.code)
+			}
+			for _, s := range tt.says {
+				if !strings.Contains(j.Error.Message, s) {
+					t.Errorf("error message %q does not say %q", j.Error.Message, s)
+				}
+			}
+			if strings.Contains(j.Error.Message, f.dir) {
+				t.Errorf("error message %q names the engine's work files instead of the job's URIs", j.Error.Message)
+			}
+			want := []string{"PROGRESSING", "ERROR"}
+			if tt.inputInformation {
+				want = []string{"PROGRESSING", "INPUT_INFORMATION", "ERROR"}
+			}
+			if statuses = slices.DeleteFunc(statuses, func(s string) bool { return s == "STATUS_UPDATE" }); !slices.Equal(statuses, want) {
+				t.Errorf("statuses %v, want %v", statuses, want)
+			}
+			e.Close() // waits for the jobs to be done with the journal
+			if left := f.journalEntries(t); len(left) != 0 {
+				t.Errorf("the journal still holds %v", left)
+			}
+		})
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// stopper pauses every ffmpeg a job starts (SIGSTOP), so that a test finds it
+// running whatever the machine's speed, and records how each ended.
+type stopper struct {
+	mu      sync.Mutex
+	started map[string]bool
+	exits   map[string]error
+	running chan string
+}
+
+func newStopper() *stopper {
+	return &stopper{started: map[string]bool{}, exits: map[string]error{}, running: make(chan string, 10)}
+}
+
+func (s *stopper) install(e *Engine) {
+	e.hooks.ffmpegStarted = func(id string, p *os.Process) {
+		p.Signal(syscall.SIGSTOP)
+		s.mu.Lock()
+		s.started[id] = true
+		s.mu.Unlock()
+		s.running <- id
+	}
+	e.hooks.ffmpegExited = func(id string, err error) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.exits[id] = err
+	}
+}
+
+func (s *stopper) awaitRunning(t *testing.T) string {
+	t.Helper()
+	select {
+	case id := <-s.running:
+		return id
+	case <-time.After(wait):
+		t.Fatalf("no ffmpeg started within %v", wait)
+		return ""
+	}
+}
+
+func TestCancelStopsARunningOrQueuedJob(t *testing.T) {
+	f := newFixture(t)
+	f.storage.put(t, "s3://in/long.wav", tone(t, 20))
+	e := f.engine(t, nil) // one job at a time
+	s := newStopper()
+	s.install(e)
+
+	running, err := e.Start(context.Background(), request("job-running", "s3://in/long.wav", "flac", "mp3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id := s.awaitRunning(t); id != running {
+		t.Fatalf("ffmpeg started for %s, want %s", id, running)
+	}
+	queued, err := e.Start(context.Background(), request("job-queued", "s3://in/long.wav", "flac"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name string
+		id   string
+		// ranFFmpeg says whether the job had an ffmpeg to kill.
+		ranFFmpeg bool
+	}{
+		{"a queued job ends CANCELED without running ffmpeg", queued, false},
+		{"a running job ends CANCELED with its ffmpeg killed", running, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := e.Cancel(context.Background(), tt.id); err != nil {
+				t.Fatal(err)
+			}
+			j, statuses := f.publisher.final(t, tt.id)
+			if j.State != jobs.Canceled || statuses[len(statuses)-1] != "CANCELED" {
+				t.Fatalf("job %s after %v, want CANCELED", j.State, statuses)
+			}
+			s.mu.Lock()
+			started, exit := s.started[tt.id], s.exits[tt.id]
+			s.mu.Unlock()
+			if started != tt.ranFFmpeg {
+				t.Fatalf("ffmpeg started: %v, want %v", started, tt.ranFFmpeg)
+			}
+			if tt.ranFFmpeg && (exit == nil || !strings.Contains(exit.Error(), "stopped")) {
+				t.Errorf("ffmpeg ended with %v, want it stopped", exit)
+			}
+			if err := e.Cancel(context.Background(), tt.id); !errors.Is(err, ErrNoSuchJob) {
+				t.Errorf("a second Cancel = %v, want ErrNoSuchJob", err)
+			}
+		})
+	}
+	if out, _ := os.ReadDir(filepath.Join(f.storage.dir, "out")); len(out) != 0 {
+		t.Errorf("canceled jobs wrote outputs: %v", out)
+	}
+	e.Close() // waits for the jobs to be done with the journal
+	if left := f.journalEntries(t); len(left) != 0 {
+		t.Errorf("the journal still holds %v", left)
+	}
+}
+
+func TestConcurrencyBoundsTheFFmpegProcessesRunningAtOnce(t *testing.T) {
+	f := newFixture(t)
+	f.storage.put(t, "s3://in/tone.wav", tone(t, 3))
+	e := f.engine(t, nil) // Concurrency 1
+	var mu sync.Mutex
+	running, most, started := 0, 0, 0
+	e.hooks.ffmpegStarted = func(string, *os.Process) {
+		mu.Lock()
+		defer mu.Unlock()
+		running++
+		started++
+		most = max(most, running)
+	}
+	e.hooks.ffmpegExited = func(string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		running--
+	}
+	var ids []string
+	for _, name := range []string{"job-a", "job-b", "job-c"} {
+		id, err := e.Start(context.Background(), request(name, "s3://in/tone.wav", presets.Names()...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		if j, _ := f.publisher.final(t, id); j.State != jobs.Complete {
+			t.Errorf("job %s ended %s, want COMPLETE", id, j.State)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if started != 3 || most != 1 {
+		t.Errorf("%d ffmpeg processes started, at most %d at once; want 3, one at a time", started, most)
+	}
+}
+
+func TestRecoverReportsTheJobsAClosedEngineLeft(t *testing.T) {
+	f := newFixture(t)
+	f.storage.put(t, "s3://in/long.wav", tone(t, 20))
+	first := f.engine(t, nil)
+	s := newStopper()
+	s.install(first)
+	running, err := first.Start(context.Background(), request("job-running", "s3://in/long.wav", "flac"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.awaitRunning(t)
+	queued, err := first.Start(context.Background(), request("job-queued", "s3://in/long.wav", "flac"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+
+	for _, id := range []string{running, queued} {
+		for _, st := range f.publisher.statuses(t, id) {
+			if st == "CANCELED" || st == "ERROR" || st == "COMPLETE" {
+				t.Fatalf("Close published %s for job %s", st, id)
+			}
+		}
+	}
+	if left := f.journalEntries(t); len(left) != 2 {
+		t.Fatalf("the journal holds %v, want both jobs", left)
+	}
+	if _, err := first.Start(context.Background(), request("job-late", "s3://in/long.wav", "flac")); !errors.Is(err, ErrClosed) {
+		t.Errorf("Start after Close = %v, want ErrClosed", err)
+	}
+
+	second := f.engine(t, nil)
+	if err := second.Recover(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{running, queued} {
+		j := f.publisher.apply(t, id)
+		if j.State != jobs.Failed || j.Error == nil || j.Error.Code != "1999" || j.Error.Message != Recovered {
+			t.Errorf("job %s is %s with %+v, want ERROR 1999 %q", id, j.State, j.Error, Recovered)
+		}
+	}
+	if left := f.journalEntries(t); len(left) != 0 {
+		t.Errorf("the journal still holds %v after Recover", left)
+	}
+	if work, _ := os.ReadDir(filepath.Join(f.dir, "work")); len(work) != 0 {
+		t.Errorf("work files left behind: %v", work)
+	}
+}
+
+func TestRecoverPublishesATerminalEventTheTopicRefused(t *testing.T) {
+	f := newFixture(t)
+	f.storage.put(t, "s3://in/tone.wav", tone(t, 1))
+	f.publisher.failAll = true
+	first := f.engine(t, nil)
+	id, err := first.Start(context.Background(), request("job-1", "s3://in/tone.wav", "flac"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var complete string
+	f.publisher.until(t, "the COMPLETE event to be tried", func() bool {
+		f.publisher.mu.Lock()
+		defer f.publisher.mu.Unlock()
+		for _, m := range f.publisher.attempts {
+			var e mediaconvert.Event
+			if json.Unmarshal([]byte(m), &e) == nil && e.Detail.Status == "COMPLETE" {
+				complete = m
+				return true
+			}
+		}
+		return false
+	})
+	first.Close()
+
+	f.publisher.mu.Lock()
+	f.publisher.failAll = false
+	f.publisher.mu.Unlock()
+	second := f.engine(t, nil)
+	if err := second.Recover(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.publisher.mu.Lock()
+	published := slices.Clone(f.publisher.messages)
+	f.publisher.mu.Unlock()
+	if !slices.Equal(published, []string{complete}) {
+		t.Fatalf("Recover published %q, want the refused COMPLETE event as it was", published)
+	}
+	if j := f.publisher.apply(t, id); j.State != jobs.Complete || len(j.Outputs) != 1 {
+		t.Errorf("job %s with outputs %+v, want COMPLETE with one", j.State, j.Outputs)
+	}
+	if left := f.journalEntries(t); len(left) != 0 {
+		t.Errorf("the journal still holds %v after Recover", left)
+	}
+}
+
+func TestEventsReachATopicThatRefusesAFewTimes(t *testing.T) {
+	f := newFixture(t)
+	f.storage.put(t, "s3://in/tone.wav", tone(t, 1))
+	f.publisher.failFirst = 3
+	e := f.engine(t, nil)
+	id, err := e.Start(context.Background(), request("job-1", "s3://in/tone.wav", "mp3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, statuses := f.publisher.final(t, id)
+	if j.State != jobs.Complete || statuses[0] != "PROGRESSING" {
+		t.Errorf("job %s after %v, want COMPLETE after PROGRESSING", j.State, statuses)
+	}
+}
+
+func TestStartRefusesAnInvalidRequest(t *testing.T) {
+	opus := presets.Preset{Name: "opus", Codec: "opus", Container: "ogg", Extension: ".ogg", SampleRate: 48000, Channels: 2, Bitrate: 96000}
+	tests := []struct {
+		name   string
+		change func(*jobs.StartRequest)
+		says   string
+	}{
+		{"an input that is not on S3", func(r *jobs.StartRequest) { r.Input = "/tmp/a.wav" }, "use s3://bucket/key"},
+		{"an input that is a folder", func(r *jobs.StartRequest) { r.Input = "s3://in/uploads/" }, "use s3://bucket/key"},
+		{"an output prefix without its final slash", func(r *jobs.StartRequest) { r.OutputPrefix = "s3://out/job-1" }, "with the final slash"},
+		{"no presets", func(r *jobs.StartRequest) { r.Presets = nil }, "ask for one or more of wav, flac, aac, mp3"},
+		{"a preset asked for twice", func(r *jobs.StartRequest) { r.Presets = append(r.Presets, r.Presets[0]) }, `"flac" is asked for twice`},
+		{"a preset the engine cannot render", func(r *jobs.StartRequest) { r.Presets = []presets.Preset{opus} }, `codec "opus"`},
+		{"no job id in the metadata", func(r *jobs.StartRequest) { r.Metadata = nil }, `"transcoderJobId"`},
+	}
+	f := newFixture(t)
+	e := f.engine(t, nil)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := request("job-1", "s3://in/a.wav", "flac")
+			tt.change(&req)
+			id, err := e.Start(context.Background(), req)
+			if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), tt.says) {
+				t.Fatalf("Start = %q, %v; want ErrInvalidRequest saying %q", id, err, tt.says)
+			}
+		})
+	}
+	if left := f.journalEntries(t); len(left) != 0 {
+		t.Errorf("refused requests were journaled: %v", left)
+	}
+}
+
+func TestStartReturnsAMediaConvertJobID(t *testing.T) {
+	f := newFixture(t)
+	e := f.engine(t, nil)
+	e.now = func() time.Time { return time.UnixMilli(1700000000000) }
+	id, err := e.Start(context.Background(), request("job-1", "s3://in/missing.wav", "flac"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(id, "1700000000000-") || len(id) != len("1700000000000-abc123") {
+		t.Errorf("Start = %q, want 1700000000000- and six characters", id)
+	}
+	f.publisher.final(t, id)
+}
+
+func TestNewRefusesIncompleteOptions(t *testing.T) {
+	storage, publisher := &dirStorage{dir: t.TempDir()}, newRecorder()
+	tests := []struct {
+		name string
+		opts Options
+		says string
+	}{
+		{"no storage", Options{Publisher: publisher, Dir: t.TempDir()}, "Options.Storage"},
+		{"no publisher", Options{Storage: storage, Dir: t.TempDir()}, "Options.Publisher"},
+		{"no folder", Options{Storage: storage, Publisher: publisher}, "Options.Dir"},
+		{"a negative concurrency", Options{Storage: storage, Publisher: publisher, Dir: t.TempDir(), Concurrency: -1}, "Options.Concurrency"},
+		{"a negative progress interval", Options{Storage: storage, Publisher: publisher, Dir: t.TempDir(), ProgressInterval: -time.Second}, "Options.ProgressInterval"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if e, err := New(tt.opts); err == nil || !strings.Contains(err.Error(), tt.says) {
+				t.Fatalf("New = %v, %v; want an error naming %s", e, err, tt.says)
+			}
+		})
+	}
+}
+
+func TestNewDefaultsNameTheDefaultQueue(t *testing.T) {
+	f := newFixture(t)
+	e := f.engine(t, func(o *Options) { o.Concurrency, o.ProgressInterval = 0, 0 })
+	id, err := e.Start(context.Background(), request("job-1", "s3://in/missing.wav", "flac"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.publisher.final(t, id)
+	f.publisher.mu.Lock()
+	defer f.publisher.mu.Unlock()
+	var ev struct {
+		Account, Region string
+		Detail          struct{ Queue string }
+	}
+	if err := json.Unmarshal([]byte(f.publisher.messages[0]), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Account != "000000000000" || ev.Region != "us-east-1" || ev.Detail.Queue != "arn:aws:mediaconvert:us-east-1:000000000000:queues/Default" {
+		t.Errorf("account %s, region %s, queue %s; want the defaults", ev.Account, ev.Region, ev.Detail.Queue)
+	}
+	if e.opts.ProgressInterval != time.Second || e.opts.Concurrency < 1 {
+		t.Errorf("progress interval %v, concurrency %d; want 1s and one per CPU", e.opts.ProgressInterval, e.opts.Concurrency)
+	}
+}

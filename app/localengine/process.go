@@ -1,0 +1,205 @@
+package localengine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"transcoder/app/jobs"
+	"transcoder/app/mediaconvert"
+)
+
+// jobError is why a job failed, in the terms of its ERROR event.
+type jobError struct {
+	Code    mediaconvert.ErrorCode
+	Message string
+}
+
+func (e *jobError) Error() string { return fmt.Sprintf("%d: %s", e.Code, e.Message) }
+
+// classify turns whatever stopped a job into its ERROR event's code and
+// message. Failures the engine did not foresee are MediaConvert's "Unknown
+// Error".
+func classify(err error) (mediaconvert.ErrorCode, string) {
+	var je *jobError
+	if errors.As(err, &je) {
+		return je.Code, je.Message
+	}
+	var te *toolError
+	if errors.As(err, &te) {
+		return mediaconvert.ErrorUnknown, te.Reason
+	}
+	return mediaconvert.ErrorUnknown, err.Error()
+}
+
+// storageCode is the documented code for a storage failure: a missing object
+// or bucket, a refusal, a full disk, or the code of whatever the file was
+// being used for.
+func storageCode(err error, otherwise mediaconvert.ErrorCode) mediaconvert.ErrorCode {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return mediaconvert.ErrorNotFound
+	case errors.Is(err, fs.ErrPermission):
+		return mediaconvert.ErrorPermission
+	case errors.Is(err, syscall.ENOSPC):
+		return mediaconvert.ErrorDiskFull
+	}
+	return otherwise
+}
+
+// process does the job's work once it has left the queue: PROGRESSING, fetch
+// and probe the input (INPUT_INFORMATION), transcode every output in one
+// ffmpeg run (STATUS_UPDATE as it goes), then probe and upload each output.
+// It returns the outputs for the COMPLETE event, or why the job failed.
+func (e *Engine) process(j *job) ([]mediaconvert.OutputDetail, error) {
+	e.progress(j, j.emit.Progressing)
+	uri := j.req.Input
+
+	// Fail at once, before any work, if a tool is missing.
+	for _, t := range []tool{e.ffmpeg, e.ffprobe} {
+		if _, err := t.resolve(); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(j.workDir, 0o755); err != nil {
+		return nil, &jobError{storageCode(err, mediaconvert.ErrorUnknown), fmt.Sprintf("cannot create the work folder %s: %v", j.workDir, err)}
+	}
+
+	input := filepath.Join(j.workDir, "input"+safeExt(uri))
+	if err := e.fetch(j.ctx, uri, input); err != nil {
+		return nil, &jobError{storageCode(err, mediaconvert.ErrorInput), fmt.Sprintf("Unable to open input file [%s]: [cannot read it from storage: %v]", uri, err)}
+	}
+	m, err := probe(j.ctx, e.ffprobe, input)
+	if err != nil {
+		if te := (*toolError)(nil); errors.As(err, &te) && !te.Missing && !te.TimedOut {
+			return nil, &jobError{mediaconvert.ErrorInput, fmt.Sprintf("Unable to open input file [%s]: [Failed probe/open: [%s]]", uri, strings.ReplaceAll(te.Reason, input, uri))}
+		}
+		return nil, err
+	}
+	e.progress(j, func(at time.Time) ([]byte, error) { return j.emit.InputInformation(at, m.InputDetail(uri)) })
+	if !m.HasAudio() {
+		return nil, &jobError{mediaconvert.ErrorAudio, fmt.Sprintf("input file [%s] has no audio stream: every preset is audio; submit a file with sound", uri)}
+	}
+	duration := m.Duration()
+
+	files, err := e.transcode(j, input, duration)
+	if err != nil {
+		return nil, err
+	}
+
+	outputs := make([]mediaconvert.OutputDetail, 0, len(files))
+	for i, p := range j.req.Presets {
+		dest := jobs.OutputURI(j.req.OutputPrefix, uri, p)
+		om, err := probe(j.ctx, e.ffprobe, files[i])
+		if err != nil {
+			return nil, &jobError{mediaconvert.ErrorUnknown, fmt.Sprintf("ffmpeg wrote the %s output for [%s] but it cannot be read back: %v", p.Name, uri, err)}
+		}
+		if err := e.upload(j.ctx, files[i], dest, p.ContentType); err != nil {
+			return nil, &jobError{storageCode(err, mediaconvert.ErrorFileOpen), fmt.Sprintf("Unable to write output file [%s]: [%v]", dest, err)}
+		}
+		outputs = append(outputs, mediaconvert.OutputDetail{OutputFilePaths: []string{dest}, DurationInMs: om.Duration().Milliseconds()})
+	}
+	return outputs, nil
+}
+
+// safeExt keeps the input's extension on the work copy (it helps ffprobe
+// tell raw formats apart) when it is a plain one.
+func safeExt(uri string) string {
+	ext := path.Ext(uri)
+	if len(ext) < 2 || len(ext) > 8 || strings.ContainsFunc(ext[1:], func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}) {
+		return ""
+	}
+	return ext
+}
+
+func (e *Engine) fetch(ctx context.Context, uri, file string) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	err = e.opts.Storage.Get(ctx, uri, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (e *Engine) upload(ctx context.Context, file, uri, contentType string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	return e.opts.Storage.Put(ctx, uri, io.Reader(f), st.Size(), contentType)
+}
+
+// transcode runs ffmpeg once, writing every preset's output, and reports its
+// progress through the input as STATUS_UPDATE events, at most one per
+// ProgressInterval and only when the percentage has grown. The job's percent
+// is the transcode's, short of 100 until the outputs are uploaded.
+func (e *Engine) transcode(j *job, input string, duration time.Duration) ([]string, error) {
+	args := []string{"-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y",
+		"-progress", "pipe:1", "-stats_period", statsPeriod(e.opts.ProgressInterval), "-i", input}
+	files := make([]string, len(j.req.Presets))
+	for i, p := range j.req.Presets {
+		out, err := outputArgs(p)
+		if err != nil {
+			return nil, &jobError{mediaconvert.ErrorUnknown, err.Error()}
+		}
+		files[i] = filepath.Join(j.workDir, p.Name+p.Extension)
+		args = append(append(args, out...), files[i])
+	}
+
+	ctx, cancel := context.WithTimeout(j.ctx, transcodeTimeout(duration))
+	defer cancel()
+	lastAt, lastPercent := e.now(), 0
+	report := func(position time.Duration) {
+		percent := percentOf(position, duration)
+		if percent <= lastPercent || e.now().Sub(lastAt) < e.opts.ProgressInterval {
+			return
+		}
+		lastAt, lastPercent = e.now(), percent
+		e.progress(j, func(at time.Time) ([]byte, error) {
+			return j.emit.StatusUpdate(at, mediaconvert.Progress{
+				Phase: mediaconvert.Transcoding, PhasePercent: percent, JobPercent: min(percent, 99),
+			})
+		})
+	}
+	started := func(p *os.Process) {
+		if e.hooks.ffmpegStarted != nil {
+			e.hooks.ffmpegStarted(j.emit.JobID, p)
+		}
+	}
+	_, err := e.ffmpeg.run(ctx, args, func(r io.Reader) { readProgress(r, report) }, started)
+	if e.hooks.ffmpegExited != nil {
+		e.hooks.ffmpegExited(j.emit.JobID, err)
+	}
+	var te *toolError
+	switch {
+	case err == nil:
+		return files, nil
+	case errors.As(err, &te) && te.TimedOut:
+		return nil, &jobError{mediaconvert.ErrorUnknown, fmt.Sprintf("ffmpeg did not finish [%s] within %v, for %v of input: it is stuck or the machine is overloaded; submit the job again", j.req.Input, transcodeTimeout(duration).Round(time.Second), duration.Round(time.Millisecond))}
+	case errors.As(err, &te) && !te.Missing && j.ctx.Err() == nil:
+		reason := strings.ReplaceAll(te.Reason, input, j.req.Input)
+		for i, p := range j.req.Presets {
+			reason = strings.ReplaceAll(reason, files[i], jobs.OutputURI(j.req.OutputPrefix, j.req.Input, p))
+		}
+		return nil, &jobError{mediaconvert.ErrorSourceRead, fmt.Sprintf("Unable to transcode input file [%s]: [%s]", j.req.Input, reason)}
+	}
+	return nil, err
+}
