@@ -124,7 +124,7 @@ const audioSelector = "Audio Selector 1"
 
 // createJobInput validates req and turns it into a CreateJob request.
 func (e *Engine) createJobInput(req jobs.StartRequest) (*awsmediaconvert.CreateJobInput, error) {
-	if err := validate(req); err != nil {
+	if err := checkRequest(req); err != nil {
 		return nil, err
 	}
 	groups := make([]types.OutputGroup, len(req.Presets))
@@ -164,9 +164,9 @@ func (e *Engine) createJobInput(req jobs.StartRequest) (*awsmediaconvert.CreateJ
 	}, nil
 }
 
-// validate refuses a request MediaConvert would reject or whose events could
-// not find their job, saying which rule it breaks.
-func validate(req jobs.StartRequest) error {
+// checkRequest refuses a request MediaConvert would reject or whose events
+// could not find their job, saying which rule it breaks.
+func checkRequest(req jobs.StartRequest) error {
 	jobID := req.Metadata[jobs.MetadataJobID]
 	refuse := func(format string, args ...any) error {
 		id := jobID
