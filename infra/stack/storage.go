@@ -54,7 +54,7 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 			&s3.BucketLifecycleConfigurationV2RuleArgs{
 				Id:         pulumi.String("expire-uploads"),
 				Status:     pulumi.String("Enabled"),
-				Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
+				Filter:     everyObject(),
 				Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(args.InputRetentionDays)},
 			},
 			abortIncompleteUploads(),
@@ -103,7 +103,7 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 			&s3.BucketLifecycleConfigurationV2RuleArgs{
 				Id:     pulumi.String("expire-noncurrent-versions"),
 				Status: pulumi.String("Enabled"),
-				Filter: &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
+				Filter: everyObject(),
 				NoncurrentVersionExpiration: &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{
 					NoncurrentDays: pulumi.Int(outputNoncurrentDays),
 				},
@@ -125,7 +125,7 @@ func abortIncompleteUploads() *s3.BucketLifecycleConfigurationV2RuleArgs {
 	return &s3.BucketLifecycleConfigurationV2RuleArgs{
 		Id:     pulumi.String("abort-incomplete-multipart-uploads"),
 		Status: pulumi.String("Enabled"),
-		Filter: &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
+		Filter: everyObject(),
 		AbortIncompleteMultipartUpload: &s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{
 			DaysAfterInitiation: pulumi.Int(abortUploadsAfterDays),
 		},
@@ -197,4 +197,10 @@ func newPrivateBucket(ctx *pulumi.Context, parent pulumi.Resource, name, purpose
 		return nil, err
 	}
 	return bucket, nil
+}
+
+// everyObject is a lifecycle filter matching the whole bucket. An empty
+// prefix rather than an empty filter, which the provider warns about.
+func everyObject() *s3.BucketLifecycleConfigurationV2RuleFilterArgs {
+	return &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String("")}
 }

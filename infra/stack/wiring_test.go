@@ -211,6 +211,10 @@ func TestTheSubscriptionDeliversToTheFunctionURLOnceItIsLive(t *testing.T) {
 		if got, want := sub.String("endpoint"), base+"/transcode-complete"; got != want {
 			t.Errorf("endpoint %q, want %q", got, want)
 		}
+		if r.output("endpointUrl") != base || r.output("notificationUrl") != sub.String("endpoint") {
+			t.Errorf("outputs endpointUrl %q and notificationUrl %q, want %q and its /transcode-complete",
+				r.output("endpointUrl"), r.output("notificationUrl"), base)
+		}
 		if sub.String("protocol") != "https" || sub.Get("endpointAutoConfirms") != true {
 			t.Errorf("protocol %q auto-confirms %v, want https true", sub.String("protocol"), sub.Get("endpointAutoConfirms"))
 		}
@@ -400,24 +404,24 @@ func TestAlarmsWatchDeadLettersFailedNotificationsAndErrors(t *testing.T) {
 }
 
 func TestComponentsGroupTheResourcesByConcern(t *testing.T) {
+	// Where the main resources of each concern belong.
+	home := map[string][]string{
+		tKey: {"encryption"}, tBucket: {"storage"}, tBucketPolicy: {"storage"},
+		tTopic: {"notifications", "alarms"}, tTopicPolicy: {"notifications", "alarms"},
+		tMCQueue: {"transcoder"}, tPipeline: {"transcoder"}, tEventRule: {"transcoder"},
+		tTable: {"state"}, tFunction: {"endpoint"}, tFunctionURL: {"endpoint"}, tPermission: {"endpoint"},
+		tQueue: {"delivery"}, tQueuePolicy: {"delivery"}, tAlarm: {"alarms"},
+	}
 	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
-		wantParent := map[string]string{
-			tBucket: "storage", tTopic: "notifications", tTopicPolicy: "notifications", tFunction: "endpoint",
-			tFunctionURL: "endpoint", tTable: "state", tQueue: "delivery", tRole: "", tAlarm: "alarms",
-		}
+		root := "transcoder-" + sc.stack
 		for _, res := range r.Resources {
-			if !res.Custom {
-				if res.Parent != "transcoder-"+sc.stack {
-					t.Errorf("component %s is not at the top of the stack", res.Name)
-				}
-				continue
-			}
-			if res.Parent == "" || res.Parent == "transcoder-"+sc.stack {
+			switch {
+			case !res.Custom && res.Parent != root:
+				t.Errorf("component %s is under %s, want the stack", res.Name, res.Parent)
+			case res.Custom && (res.Parent == "" || res.Parent == root):
 				t.Errorf("%s %s belongs to no component", res.Type, res.Name)
-			}
-			if want := wantParent[res.Type]; want != "" && res.Parent != want && !(res.Type == tTopic && res.Parent == "alarms") &&
-				!(res.Type == tTopicPolicy && res.Parent == "alarms") {
-				t.Errorf("%s %s is in %s, want %s", res.Type, res.Name, res.Parent, want)
+			case res.Custom && home[res.Type] != nil && !slices.Contains(home[res.Type], res.Parent):
+				t.Errorf("%s %s is in %s, want %v", res.Type, res.Name, res.Parent, home[res.Type])
 			}
 		}
 	})
