@@ -90,3 +90,15 @@ func Resolve(names []string) ([]Preset, error) {
 	}
 	return out, nil
 }
+
+// ByExtension returns the preset whose outputs have extension ext (with its
+// dot); every preset's extension is its own, so an output file tells its
+// preset.
+func ByExtension(ext string) (Preset, bool) {
+	for _, p := range all {
+		if p.Extension == ext {
+			return p, true
+		}
+	}
+	return Preset{}, false
+}

@@ -56,3 +56,14 @@ func TestResolve(t *testing.T) {
 		})
 	}
 }
+
+func TestEachPresetIsKnownByItsExtension(t *testing.T) {
+	for _, p := range presets.All() {
+		if got, ok := presets.ByExtension(p.Extension); !ok || got.Name != p.Name {
+			t.Errorf("ByExtension(%q) = %v, %v; want %s", p.Extension, got.Name, ok, p.Name)
+		}
+	}
+	if _, ok := presets.ByExtension(".ogg"); ok {
+		t.Error("an unknown extension found a preset")
+	}
+}
