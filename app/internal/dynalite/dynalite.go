@@ -1,0 +1,156 @@
+// Package dynalite runs a real DynamoDB emulator (npm dynalite@4) for the
+// tests of a package, so that the DynamoDB store is tested against the wire
+// protocol and DynamoDB's own rules for conditional writes rather than a
+// mock of them.
+//
+// The Makefile's ci-deps target installs dynalite under <repo>/.tools; Start
+// finds it there, or on PATH.
+package dynalite
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// ErrNotInstalled is returned by Start when dynalite is neither in the
+// repository's .tools directory nor on PATH.
+var ErrNotInstalled = errors.New(`dynalite not found: run "make ci-deps" (npm install --prefix .tools dynalite@4)`)
+
+// startTimeout bounds how long dynalite may take to accept connections; node
+// starts in well under a second on an idle machine, but tests run on busy
+// ones.
+const startTimeout = 30 * time.Second
+
+// Start starts dynalite on a free loopback port and returns its endpoint URL
+// (for the SDK's BaseEndpoint) and a function that stops it. It returns once
+// dynalite accepts connections, or an error that includes what dynalite
+// printed. Tables are created instantly and live in memory only.
+func Start() (endpoint string, stop func(), err error) {
+	bin, err := find()
+	if err != nil {
+		return "", nil, err
+	}
+	return start(bin)
+}
+
+// start runs the executable bin as dynalite.
+func start(bin string) (endpoint string, stop func(), err error) {
+	port, err := freePort()
+	if err != nil {
+		return "", nil, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+
+	var output syncBuffer
+	cmd := exec.Command(bin,
+		"--host", "127.0.0.1", "--port", strconv.Itoa(port),
+		"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
+	cmd.Stdout, cmd.Stderr = &output, &output
+	ownProcessGroup(cmd)
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("dynalite: start %s: %w", bin, err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait() //nolint:errcheck // how it ended is in output
+		close(exited)
+	}()
+	stop = sync.OnceFunc(func() {
+		killProcessGroup(cmd)
+		<-exited
+	})
+
+	deadline := time.Now().Add(startTimeout)
+	for {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			conn.Close()
+			return "http://" + addr, stop, nil
+		}
+		select {
+		case <-exited:
+			return "", nil, fmt.Errorf("dynalite: %s exited before accepting connections on %s; it said:\n%s", bin, addr, output.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return "", nil, fmt.Errorf("dynalite: %s did not accept connections on %s within %s; it said:\n%s", bin, addr, startTimeout, output.String())
+		}
+	}
+}
+
+// find returns the dynalite executable: the repository's own, else the one
+// on PATH.
+func find() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("dynalite: %w", err)
+	}
+	return findFrom(wd, exec.LookPath)
+}
+
+func findFrom(dir string, lookPath func(string) (string, error)) (string, error) {
+	if root, ok := repoRoot(dir); ok {
+		bin := filepath.Join(root, ".tools", "node_modules", ".bin", "dynalite")
+		if fi, err := os.Stat(bin); err == nil && !fi.IsDir() {
+			return bin, nil
+		}
+	}
+	if bin, err := lookPath("dynalite"); err == nil {
+		return bin, nil
+	}
+	return "", ErrNotInstalled
+}
+
+// repoRoot walks up from dir to the directory holding go.work.
+func repoRoot(dir string) (string, bool) {
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
+			return dir, true
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", false
+		}
+		dir = parent
+	}
+}
+
+// freePort asks the kernel for a loopback port nobody is using. Another
+// process could take it before dynalite does; Start then fails with
+// dynalite's own complaint.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("dynalite: find a free loopback port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// syncBuffer collects a process's output, written from os/exec's copying
+// goroutines and read by Start.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,108 @@
+package dynalite
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+)
+
+func TestStartServesDynamoDBUntilStopped(t *testing.T) {
+	endpoint, stop, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+
+	client := dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		BaseEndpoint: aws.String(endpoint),
+	})
+	if _, err := client.ListTables(context.Background(), &dynamodb.ListTablesInput{}); err != nil {
+		t.Fatalf("ListTables against %s: %v", endpoint, err)
+	}
+
+	stop()
+	stop() // a second stop is harmless
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conn, err := net.Dial("tcp", u.Host); err == nil {
+		conn.Close()
+		t.Errorf("%s still accepts connections after stop", endpoint)
+	}
+}
+
+func TestStartReportsWhatAFailingDynalitePrinted(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the stand-in dynalite is a shell script")
+	}
+	bin := filepath.Join(t.TempDir(), "dynalite")
+	script := "#!/bin/sh\necho 'Error: listen EADDRINUSE' >&2\nexit 1\n"
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := start(bin)
+	if err == nil || !strings.Contains(err.Error(), "EADDRINUSE") {
+		t.Errorf("start of a dynalite that exits = %v, want an error quoting its stderr", err)
+	}
+}
+
+func TestFindLooksInTheRepositoryThenOnPath(t *testing.T) {
+	withTools := t.TempDir()
+	mustWrite(t, filepath.Join(withTools, "go.work"), "go 1.26\n")
+	repoBin := filepath.Join(withTools, ".tools", "node_modules", ".bin", "dynalite")
+	mustWrite(t, repoBin, "#!/bin/sh\n")
+	pkgDir := filepath.Join(withTools, "app", "dynamodb")
+	if err := os.MkdirAll(pkgDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	withoutTools := t.TempDir()
+	mustWrite(t, filepath.Join(withoutTools, "go.work"), "go 1.26\n")
+
+	onPath := func(string) (string, error) { return "/usr/local/bin/dynalite", nil }
+	nowhere := func(string) (string, error) { return "", errors.New("not on PATH") }
+	tests := []struct {
+		name     string
+		dir      string
+		lookPath func(string) (string, error)
+		want     string
+		wantErr  error
+	}{
+		{"the repository's .tools comes first", pkgDir, onPath, repoBin, nil},
+		{"PATH is the fallback", withoutTools, onPath, "/usr/local/bin/dynalite", nil},
+		{"found nowhere", withoutTools, nowhere, "", ErrNotInstalled},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := findFrom(tc.dir, tc.lookPath)
+			if got != tc.want || !errors.Is(err, tc.wantErr) {
+				t.Errorf("findFrom = %q, %v; want %q, %v", got, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+	if want := `dynalite not found: run "make ci-deps" (npm install --prefix .tools dynalite@4)`; ErrNotInstalled.Error() != want {
+		t.Errorf("ErrNotInstalled says %q, want %q", ErrNotInstalled, want)
+	}
+}
+
+func mustWrite(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
