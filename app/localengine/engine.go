@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -234,7 +235,7 @@ func (e *Engine) Start(ctx context.Context, req jobs.StartRequest) (string, erro
 	j := &job{
 		emit: mediaconvert.Emitter{
 			JobID: id, Account: e.opts.Account, Region: e.opts.Region, Queue: e.opts.Queue,
-			UserMetadata: req.Metadata,
+			UserMetadata: maps.Clone(req.Metadata),
 		},
 		req:     req,
 		workDir: filepath.Join(e.workDir, id),

@@ -570,3 +570,28 @@ func TestNewDefaultsNameTheDefaultQueue(t *testing.T) {
 		t.Errorf("progress interval %v, concurrency %d; want 1s and one per CPU", e.opts.ProgressInterval, e.opts.Concurrency)
 	}
 }
+
+func TestRecoverNamesAnUnreadableJournalEntryAndGoesOn(t *testing.T) {
+	f := newFixture(t)
+	first := f.engine(t, nil)
+	id, err := first.Start(context.Background(), request("job-1", "s3://in/missing.wav", "flac"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Close() // before or after the job ended: either way it is journaled or done
+	bad := filepath.Join(f.dir, "journal", "1700000000000-broken.json")
+	if err := os.WriteFile(bad, []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := f.engine(t, nil)
+	err = second.Recover(context.Background())
+	if err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "delete it") {
+		t.Fatalf("Recover = %v, want an error naming %s and what to do", err, bad)
+	}
+	if j := f.publisher.apply(t, id); !j.State.Terminal() {
+		t.Errorf("the readable entry's job is %s, want it reported", j.State)
+	}
+	if left := f.journalEntries(t); !slices.Equal(left, []string{bad}) {
+		t.Errorf("the journal holds %v, want only the unreadable entry", left)
+	}
+}

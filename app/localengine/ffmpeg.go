@@ -184,8 +184,10 @@ func (t tool) run(ctx context.Context, args []string, stdout func(io.Reader), st
 	switch {
 	case err == nil:
 		return []byte(out.String()), nil
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return nil, &toolError{TimedOut: true, Reason: fmt.Sprintf("%s did not finish in the time allowed and was stopped", t.name)}
 	case ctx.Err() != nil:
-		return nil, &toolError{TimedOut: errors.Is(ctx.Err(), context.DeadlineExceeded), Reason: fmt.Sprintf("%s was stopped: %v", t.name, context.Cause(ctx))}
+		return nil, &toolError{Reason: fmt.Sprintf("%s was stopped: %v", t.name, context.Cause(ctx))}
 	}
 	reason := lastLines(stderr.String(), 3, 500)
 	if reason == "" {
@@ -273,8 +275,12 @@ func percentOf(position, duration time.Duration) int {
 
 // transcodeTimeout is how long ffmpeg may take over an input of the given
 // duration: generous (ten times real time, plus two minutes to start and
-// finish), so that only a stuck ffmpeg reaches it.
+// finish), so that only a stuck ffmpeg reaches it. An input whose duration
+// ffprobe could not tell gets an hour.
 func transcodeTimeout(duration time.Duration) time.Duration {
+	if duration <= 0 {
+		return time.Hour
+	}
 	return 2*time.Minute + 10*duration
 }
 

@@ -138,3 +138,22 @@ func TestLastLinesKeepsTheMeaningfulEndOfStderr(t *testing.T) {
 		})
 	}
 }
+
+func TestTranscodeTimeoutGrowsWithTheInput(t *testing.T) {
+	tests := []struct {
+		name     string
+		duration time.Duration
+		want     time.Duration
+	}{
+		{"a short input gets two minutes and ten times its length", 3 * time.Second, 2*time.Minute + 30*time.Second},
+		{"an hour-long input gets ten hours and more", time.Hour, 10*time.Hour + 2*time.Minute},
+		{"an input of unknown length gets an hour", 0, time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := transcodeTimeout(tt.duration); got != tt.want {
+				t.Errorf("transcodeTimeout(%v) = %v, want %v", tt.duration, got, tt.want)
+			}
+		})
+	}
+}
