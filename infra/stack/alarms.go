@@ -111,7 +111,7 @@ func (c *Alarms) declareTopic(ctx *pulumi.Context, name string, args *AlarmsArgs
 	var err error
 	c.Topic, err = sns.NewTopic(ctx, name+"-topic", &sns.TopicArgs{
 		Name:             pulumi.String(n.Name("alarms")),
-		DisplayName:      pulumi.String("Transcoder alarms (" + n.Stack + ")"),
+		DisplayName:      pulumi.String("Transcoder alarms - " + n.Stack),
 		SignatureVersion: pulumi.Int(2),
 		KmsMasterKeyId:   keyArn(args.Key),
 		Tags:             n.Tags(),

@@ -53,7 +53,7 @@ func NewNotifications(ctx *pulumi.Context, name string, args *NotificationsArgs,
 	var err error
 	c.Topic, err = sns.NewTopic(ctx, name+"-topic", &sns.TopicArgs{
 		Name:        pulumi.String(args.Names.Name("job-events")),
-		DisplayName: pulumi.String("Transcoding job events (" + args.Names.Stack + ")"),
+		DisplayName: pulumi.String("Transcoder job events - " + args.Names.Stack),
 		// SignatureVersion 2 signs deliveries with SHA256; the endpoint
 		// verifies every signature.
 		SignatureVersion: pulumi.Int(2),
