@@ -51,7 +51,9 @@ type Publisher interface {
 // Options configures an Engine. Storage, Publisher and Dir are required; the
 // rest have defaults.
 type Options struct {
-	Storage   Storage
+	// Storage is where inputs are read and outputs written.
+	Storage Storage
+	// Publisher carries the jobs' events to the service.
 	Publisher Publisher
 	// FFmpeg and FFprobe are the programs run; empty looks them up on PATH.
 	FFmpeg, FFprobe string

@@ -106,43 +106,54 @@ func NewJobID(created time.Time) string {
 // INPUT_INFORMATION event.
 type InputDetail struct {
 	// ID numbers the inputs of a job from 1.
-	ID           int           `json:"id"`
-	URI          string        `json:"uri"`
-	DurationInMs int64         `json:"durationInMs"`
-	Audio        []AudioDetail `json:"audio,omitempty"`
-	Video        []VideoDetail `json:"video,omitempty"`
+	ID int `json:"id"`
+	// URI is where the input was read from.
+	URI string `json:"uri"`
+	// DurationInMs is the input's duration in milliseconds.
+	DurationInMs int64 `json:"durationInMs"`
+	// Audio and Video describe the input's streams, each kind in stream
+	// order.
+	Audio []AudioDetail `json:"audio,omitempty"`
+	Video []VideoDetail `json:"video,omitempty"`
 }
 
 // AudioDetail describes one audio stream of an input.
 type AudioDetail struct {
+	// Channels counts the stream's audio channels.
 	Channels int `json:"channels"`
 	// Codec is MediaConvert's name for the codec: AAC, MP3, FLAC, PCM...
 	Codec string `json:"codec"`
 	// Language is an upper-case ISO 639-2 code, UND when unknown.
-	Language   string `json:"language"`
-	SampleRate int    `json:"sampleRate"`
+	Language string `json:"language"`
+	// SampleRate is in hertz.
+	SampleRate int `json:"sampleRate"`
 	// StreamID numbers the input's streams from 1.
 	StreamID int `json:"streamId"`
 }
 
 // VideoDetail describes one video stream of an input.
 type VideoDetail struct {
+	// BitDepth is the bits per sample.
 	BitDepth int `json:"bitDepth"`
 	// Codec is MediaConvert's name for the codec: H_264, H_265, PRORES...
 	Codec string `json:"codec"`
 	// ColorFormat is the chroma subsampling, e.g. YUV_420.
-	ColorFormat string  `json:"colorFormat"`
-	FourCC      string  `json:"fourCC"`
-	FrameRate   float64 `json:"frameRate"`
-	Height      int     `json:"height"`
+	ColorFormat string `json:"colorFormat"`
+	// FourCC is the codec's four-character tag in the container, e.g. avc1.
+	FourCC string `json:"fourCC"`
+	// FrameRate is in frames per second, e.g. 29.97.
+	FrameRate float64 `json:"frameRate"`
+	// Width and Height are the frame size in pixels.
+	Height int `json:"height"`
 	// InterlaceMode is PROGRESSIVE, TOP_FIELD or BOTTOM_FIELD.
 	InterlaceMode string `json:"interlaceMode"`
 	// Sar is the sample aspect ratio, e.g. 1:1.
 	Sar string `json:"sar"`
 	// Standard is the broadcast standard, UNSPECIFIED for files.
 	Standard string `json:"standard"`
-	StreamID int    `json:"streamId"`
-	Width    int    `json:"width"`
+	// StreamID numbers the input's streams from 1.
+	StreamID int `json:"streamId"`
+	Width    int `json:"width"`
 }
 
 // Progress is what a STATUS_UPDATE event says of a running job.
