@@ -139,6 +139,10 @@ func (j *Job) Apply(u *Update) (recorded []Transition, changed bool) {
 	return recorded, changed
 }
 
+// ApplyTo is Apply with the update as receiver, for stores that take the
+// change to make as a function.
+func (u *Update) ApplyTo(j *Job) ([]Transition, bool) { return j.Apply(u) }
+
 func setIfEmpty(dst *string, v string) bool {
 	if *dst != "" || v == "" {
 		return false

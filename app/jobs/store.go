@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Store keeps jobs durably. Every implementation passes the suite in package
@@ -14,6 +15,16 @@ type Store interface {
 	Apply(ctx context.Context, u *Update) (Change, error)
 	// Get returns the job with the given id, or ErrNotFound.
 	Get(ctx context.Context, id string) (*Job, error)
+	// Modify changes a stored job with fn, which reports whether it changed
+	// anything and increments Version when it does (Job's methods do).
+	// Concurrent calls for one job are serialised, so a change made by fn
+	// after checking the job (claiming a webhook call) is made by one caller
+	// only. It returns the job as stored afterwards, or ErrNotFound.
+	Modify(ctx context.Context, id string, fn func(*Job) bool) (*Job, error)
+	// List returns a page of jobs, newest first (by CreatedAt, then ID).
+	List(ctx context.Context, q Query) (Page, error)
+	// Due returns up to limit jobs with a webhook call due at now.
+	Due(ctx context.Context, now time.Time, limit int) ([]*Job, error)
 	// Close releases the store; in-flight calls finish first.
 	Close() error
 }

@@ -21,6 +21,14 @@ var migrations = [][]string{
 		) STRICT`,
 		`CREATE INDEX jobs_newest_first ON jobs (created_at DESC, id DESC)`,
 	},
+	// 2: the owner, for listing one owner's jobs, and when the job's next
+	// webhook call is due (NULL: none owed), for the dispatcher.
+	{
+		`ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE jobs ADD COLUMN webhook_due INTEGER`,
+		`CREATE INDEX jobs_owner_newest_first ON jobs (owner, created_at DESC, id DESC)`,
+		`CREATE INDEX jobs_webhook_due ON jobs (webhook_due) WHERE webhook_due IS NOT NULL`,
+	},
 }
 
 // migrate brings the schema of the database at path up to len(migrations) in

@@ -132,8 +132,9 @@ func (s *Store) open() error {
 	if s.selectDoc, err = s.write.Prepare(`SELECT doc FROM jobs WHERE id = ?`); err != nil {
 		return fmt.Errorf("sqlite: prepare the job query on %s: %w", s.path, err)
 	}
-	if s.upsert, err = s.write.Prepare(`INSERT INTO jobs (id, version, created_at, updated_at, doc) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at, doc = excluded.doc`); err != nil {
+	if s.upsert, err = s.write.Prepare(`INSERT INTO jobs (id, version, created_at, updated_at, doc, owner, webhook_due) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at, doc = excluded.doc,
+			owner = excluded.owner, webhook_due = excluded.webhook_due`); err != nil {
 		return fmt.Errorf("sqlite: prepare the job upsert on %s: %w", s.path, err)
 	}
 

@@ -9,10 +9,16 @@ import (
 	"transcoder/app/jobs"
 )
 
-// request is one Apply call waiting for the writer.
+// request is one Apply or Modify call waiting for the writer.
 type request struct {
-	ctx    context.Context
-	update *jobs.Update
+	ctx context.Context
+	id  string
+	// create makes a job never seen; otherwise the call fails with
+	// jobs.ErrNotFound for it.
+	create bool
+	// change is applied to the job; it reports the transitions it recorded
+	// and whether anything changed.
+	change func(*jobs.Job) ([]jobs.Transition, bool)
 	done   chan result // buffered: the writer never waits on a caller
 }
 
@@ -41,11 +47,28 @@ func (s *Store) Apply(ctx context.Context, u *jobs.Update) (jobs.Change, error) 
 	}
 	defer s.inflight.Done()
 
-	r := &request{ctx: ctx, update: u, done: make(chan result, 1)}
+	return s.submit(&request{ctx: ctx, id: u.JobID, create: true, change: u.ApplyTo})
+}
+
+// Modify changes a stored job with fn in the writer's next transaction;
+// fn reports whether it changed anything, and must increment the job's
+// Version when it does (the jobs.Job methods do).
+func (s *Store) Modify(ctx context.Context, id string, fn func(*jobs.Job) bool) (*jobs.Job, error) {
+	if !s.enter() {
+		return nil, ErrClosed
+	}
+	defer s.inflight.Done()
+	ch, err := s.submit(&request{ctx: ctx, id: id, change: func(j *jobs.Job) ([]jobs.Transition, bool) { return nil, fn(j) }})
+	return ch.Job, err
+}
+
+// submit hands r to the writer and waits for its answer.
+func (s *Store) submit(r *request) (jobs.Change, error) {
+	r.done = make(chan result, 1)
 	select {
 	case s.requests <- r:
-	case <-ctx.Done():
-		return jobs.Change{}, fmt.Errorf("sqlite: apply update to job %q: %w", u.JobID, ctx.Err())
+	case <-r.ctx.Done():
+		return jobs.Change{}, fmt.Errorf("sqlite: change job %q: %w", r.id, r.ctx.Err())
 	}
 	res := <-r.done
 	return res.change, res.err
@@ -114,21 +137,25 @@ func (s *Store) commit(batch []*request) {
 	var dirty []string // ids of changed jobs, in the order they changed
 	isDirty := map[string]bool{}
 	for i, r := range batch {
-		u := r.update
+		id := r.id
 		if err := r.ctx.Err(); err != nil {
-			results[i].err = fmt.Errorf("sqlite: apply update to job %q: %w", u.JobID, err)
+			results[i].err = fmt.Errorf("sqlite: change job %q: %w", id, err)
 			continue
 		}
-		j, seen := current[u.JobID]
+		j, seen := current[id]
 		if !seen {
-			if j, err = s.load(tx, u.JobID); err != nil {
+			if j, err = s.load(tx, id); err != nil {
 				results[i].err = err
 				continue
 			}
-			if j == nil {
-				j = jobs.New(u.JobID)
+			if j == nil && r.create {
+				j = jobs.New(id)
 			}
-			current[u.JobID] = j
+			current[id] = j
+		}
+		if j == nil {
+			results[i].err = fmt.Errorf("sqlite: job %q: %w", id, jobs.ErrNotFound)
+			continue
 		}
 		if answered[j] {
 			if j, err = clone(j); err != nil {
@@ -136,12 +163,12 @@ func (s *Store) commit(batch []*request) {
 				continue
 			}
 		}
-		recorded, changed := j.Apply(u)
+		recorded, changed := r.change(j)
 		if changed {
-			current[u.JobID] = j
-			if !isDirty[u.JobID] {
-				isDirty[u.JobID] = true
-				dirty = append(dirty, u.JobID)
+			current[id] = j
+			if !isDirty[id] {
+				isDirty[id] = true
+				dirty = append(dirty, id)
 			}
 		}
 		answered[j] = true
@@ -184,7 +211,11 @@ func (s *Store) store(tx *sql.Tx, j *jobs.Job) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: encode job %q: %w", j.ID, err)
 	}
-	_, err = tx.Stmt(s.upsert).Exec(j.ID, j.Version, j.CreatedAt.UnixNano(), j.UpdatedAt.UnixNano(), string(doc))
+	var due sql.NullInt64
+	if t, ok := j.NextDelivery(); ok {
+		due = sql.NullInt64{Int64: t.UnixNano(), Valid: true}
+	}
+	_, err = tx.Stmt(s.upsert).Exec(j.ID, j.Version, j.CreatedAt.UnixNano(), j.UpdatedAt.UnixNano(), string(doc), j.Owner, due)
 	if err != nil {
 		return fmt.Errorf("sqlite: write job %q to %s: %w", j.ID, s.path, err)
 	}

@@ -48,6 +48,12 @@ func Run(t *testing.T, open func(t *testing.T) jobs.Store, opts Options) {
 		{"progress never goes down", testProgress},
 		{"a stored job keeps every field, times in UTC to the nanosecond", testRoundTrip},
 
+		// Listing, modifying, and the webhook outbox.
+		{"jobs are listed newest first, a page at a time, one owner's or everyone's", testListNewestFirst},
+		{"a cursor the store did not give out is refused", testListBadCursor},
+		{"a modification is stored, and an unknown job is not found", testModify},
+		{"a due webhook call is found, claimed by one of many, and settled", testDueAndClaimedOnce},
+
 		// Concurrency.
 		{"every transition is recorded exactly once across concurrent duplicate deliveries", testRecordedOnce},
 		{"concurrent updates to one job lose nothing", testNoLostUpdate},
