@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -83,6 +84,10 @@ type Options struct {
 	// without this package knowing its metrics library. It may be called
 	// from any goroutine, concurrently.
 	OnFetch func(url string, err error, d time.Duration)
+
+	// Local, if set, is the one signer besides Amazon SNS whose messages
+	// are accepted: see LocalSigner. Nil in any deployment on AWS.
+	Local *LocalSigner
 }
 
 // Verifier checks that SNS messages are authentic, fresh and meant for us,
@@ -94,6 +99,7 @@ type Verifier struct {
 	client  *http.Client
 	timeout time.Duration
 	certs   *certStore
+	local   *localTrust
 }
 
 // NewVerifier checks opts and returns a Verifier. Its errors describe a bad
@@ -122,7 +128,15 @@ func NewVerifier(opts Options) (*Verifier, error) {
 		}
 	}
 
+	var local *localTrust
+	if opts.Local != nil {
+		var err error
+		if local, err = newLocalTrust(opts.Local); err != nil {
+			return nil, err
+		}
+	}
 	v := &Verifier{
+		local:   local,
 		topics:  make(map[string]struct{}, len(opts.TopicARNs)),
 		maxAge:  opts.MaxAge,
 		now:     opts.Now,
@@ -168,9 +182,12 @@ func (v *Verifier) Verify(ctx context.Context, m *Message) error {
 	if err := v.checkTopic(m.TopicARN); err != nil {
 		return err
 	}
-	u, err := parseCertURL(m.SigningCertURL)
-	if err != nil {
-		return err
+	var u *url.URL
+	isLocal := v.local != nil && m.SigningCertURL == v.local.certURL
+	if !isLocal {
+		if u, err = parseCertURL(m.SigningCertURL); err != nil {
+			return err
+		}
 	}
 	ts, err := parseTimestamp(m.Timestamp)
 	if err != nil {
@@ -189,8 +206,10 @@ func (v *Verifier) Verify(ctx context.Context, m *Message) error {
 		return err
 	}
 
-	cert, err := v.certs.get(ctx, m.SigningCertURL, u)
-	if err != nil {
+	var cert *signingCert
+	if isLocal {
+		cert = v.local.cert
+	} else if cert, err = v.certs.get(ctx, m.SigningCertURL, u); err != nil {
 		return err
 	}
 	if err := cert.validAt(m.SigningCertURL, m.Timestamp, ts); err != nil {
@@ -280,6 +299,7 @@ func verifySignature(key *rsa.PublicKey, hash crypto.Hash, signed, sig []byte) e
 // failure or a status outside 2xx is a *ConfirmError (class
 // ErrUnavailable), so that SNS sends the confirmation again.
 func (v *Verifier) Confirm(ctx context.Context, m *Message) error {
+	var err error
 	if m.Type != TypeSubscriptionConfirmation {
 		return &SubscribeURLError{URL: m.SubscribeURL, Reason: fmt.Sprintf(
 			"message type is %s, not SubscriptionConfirmation", quote(m.Type))}
@@ -287,7 +307,16 @@ func (v *Verifier) Confirm(ctx context.Context, m *Message) error {
 	if err := v.checkTopic(m.TopicARN); err != nil {
 		return err
 	}
-	_, q, err := parseSubscribeURL(m.SubscribeURL)
+	// The local signer's SubscribeURLs are accepted only in its own
+	// messages: an SNS message never sends the endpoint anywhere else.
+	var q url.Values
+	isLocal := false
+	if v.local != nil && m.SigningCertURL == v.local.certURL {
+		q, isLocal, err = v.local.subscribeQuery(m.SubscribeURL)
+	}
+	if !isLocal {
+		_, q, err = parseSubscribeURL(m.SubscribeURL)
+	}
 	if err != nil {
 		return err
 	}
