@@ -34,9 +34,8 @@ const MaxClockSkew = 5 * time.Minute
 // Options configures a Verifier. The zero value of each field is a safe
 // default except TopicARNs, which must list the topics to accept.
 //
-// A future trusted signer (a local SNS emulator with its own key) will be
-// one more explicit field naming that signer's certificate; there is no,
-// and will be no, switch that skips a check.
+// Besides Amazon SNS, the only signer trusted is the one Local names
+// explicitly; there is no switch that skips a check.
 type Options struct {
 	// TopicARNs lists the topics whose messages are accepted; any other
 	// TopicArn is a *TopicError. An empty list accepts nothing.
