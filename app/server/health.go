@@ -1,0 +1,18 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// handleHealthz answers 200 while the service can serve and 503 otherwise.
+func (s *Server) handleHealthz() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !s.ready.Load() {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready"})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	}
+}

@@ -1,0 +1,257 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"transcoder/app/jobs"
+	"transcoder/app/presets"
+	"transcoder/app/s3"
+)
+
+// Storage is the part of the object store the API uses; *s3.Storage is the
+// production one, against AWS or the local S3 server alike.
+type Storage interface {
+	PresignUpload(ctx context.Context, key, contentType string, ttl time.Duration) (*s3.Presigned, error)
+	PresignDownload(ctx context.Context, uri string, ttl time.Duration, filename string) (string, error)
+	Head(ctx context.Context, uri string) (*s3.Object, error)
+	InputURI(key string) string
+	OutputURI(key string) string
+}
+
+// linkTTL is how long presigned upload and download URLs stay valid.
+const linkTTL = time.Hour
+
+// newID returns a fresh, unguessable identifier with a readable prefix.
+func newID(prefix string) string {
+	b := make([]byte, 15)
+	rand.Read(b)
+	return prefix + strings.ToLower(base32.StdEncoding.EncodeToString(b))
+}
+
+type uploadRequest struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"contentType"`
+}
+
+// handleCreateUpload answers a presigned PUT to the input bucket, so that the
+// file goes straight to storage and never through the service.
+func (s *Server) handleCreateUpload() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req uploadRequest
+		if !decode(c, &req) {
+			return
+		}
+		mt, _, err := mime.ParseMediaType(req.ContentType)
+		if err != nil || !(strings.HasPrefix(mt, "audio/") || strings.HasPrefix(mt, "video/")) {
+			badRequest(c, "contentType %q is not an audio or video type (for example audio/wav or video/mp4)", req.ContentType)
+			return
+		}
+		key, err := s3.UploadKey(ownerFolder(caller(c)), newID("u"), req.Filename)
+		if err != nil {
+			badRequest(c, "filename: %v", err)
+			return
+		}
+		p, err := s.deps.Storage.PresignUpload(c.Request.Context(), key, mt, linkTTL)
+		if err != nil {
+			s.unavailable(c, "presigning an upload", err)
+			return
+		}
+		c.JSON(http.StatusCreated, gin.H{"key": key, "url": p.URL, "method": p.Method, "headers": p.Headers, "expiresAt": p.ExpiresAt})
+	}
+}
+
+type createJobRequest struct {
+	Input   string   `json:"input"`
+	Presets []string `json:"presets"`
+	Name    string   `json:"name"`
+}
+
+// handleCreateJob submits a job: it is stored SUBMITTED before the engine is
+// asked, so an event that beats CreateJob back finds it and merges.
+func (s *Server) handleCreateJob() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req createJobRequest
+		if !decode(c, &req) {
+			return
+		}
+		who := caller(c)
+		ps, err := presets.Resolve(req.Presets)
+		if err != nil {
+			badRequest(c, "presets: %v", err)
+			return
+		}
+		if req.Input == "" || !strings.HasPrefix(req.Input, "uploads/"+ownerFolder(who)+"/") && !who.operator {
+			badRequest(c, "input: %q is not one of your uploads: send the key POST /uploads answered", req.Input)
+			return
+		}
+		if len(req.Name) > 200 {
+			badRequest(c, "name: at most 200 characters")
+			return
+		}
+		ctx := c.Request.Context()
+		input := s.deps.Storage.InputURI(req.Input)
+		if _, err := s.deps.Storage.Head(ctx, input); errors.Is(err, s3.ErrNotFound) {
+			c.JSON(http.StatusNotFound, gin.H{"error": "input " + strconv.Quote(req.Input) + " does not exist: upload the file to the URL POST /uploads answered, then submit the job"})
+			return
+		} else if err != nil {
+			s.unavailable(c, "checking the input", err)
+			return
+		}
+		if req.Name == "" {
+			req.Name = path.Base(req.Input)
+		}
+
+		id := newID("j")
+		names := make([]string, len(ps))
+		for i, p := range ps {
+			names[i] = p.Name
+		}
+		meta := map[string]string{jobs.MetadataJobID: id}
+		if _, err := s.deps.Store.Apply(ctx, &jobs.Update{
+			JobID: id, Owner: who.owner, Name: req.Name, Presets: names, Engine: s.deps.Engine,
+			At: time.Now(), State: jobs.Submitted, Input: &jobs.Input{URI: input}, Metadata: meta,
+		}); err != nil {
+			s.unavailable(c, "storing the job", err)
+			return
+		}
+		engineID, err := s.deps.Transcoder.Start(ctx, jobs.StartRequest{
+			JobID: id, Input: input, OutputPrefix: s.deps.Storage.OutputURI("jobs/" + id + "/"), Presets: ps, Metadata: meta,
+		})
+		u := &jobs.Update{JobID: id, EngineJobID: engineID, At: time.Now()}
+		if err != nil {
+			s.deps.Logger.Error("starting a job", "job_id", id, "err", err)
+			u.State, u.Error = jobs.Failed, &jobs.Failure{Code: "START_FAILED", Message: "the transcoding engine refused the job: " + err.Error()}
+		}
+		ch, aerr := s.deps.Store.Apply(ctx, u)
+		if aerr != nil {
+			s.unavailable(c, "storing the job", aerr)
+			return
+		}
+		if err != nil {
+			c.JSON(http.StatusBadGateway, gin.H{"error": u.Error.Message, "job": s.view(ctx, ch.Job)})
+			return
+		}
+		s.deps.Logger.Info("job submitted", "job_id", id, "engine_job_id", engineID, "presets", names)
+		c.JSON(http.StatusCreated, s.view(ctx, ch.Job))
+	}
+}
+
+// handleListJobs lists the caller's jobs, newest first, a page at a time.
+func (s *Server) handleListJobs() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		limit := 20
+		if v := c.Query("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 100 {
+				badRequest(c, "limit: %q is not a number from 1 to 100", v)
+				return
+			}
+			limit = n
+		}
+		who := caller(c)
+		q := jobs.Query{Owner: who.owner, All: who.operator, Limit: limit, Cursor: c.Query("cursor")}
+		page, err := s.deps.Store.List(c.Request.Context(), q)
+		if errors.Is(err, jobs.ErrBadCursor) {
+			badRequest(c, "cursor: not one this service gave out; start again without it")
+			return
+		} else if err != nil {
+			s.unavailable(c, "listing jobs", err)
+			return
+		}
+		views := make([]jobView, len(page.Jobs))
+		for i, j := range page.Jobs {
+			views[i] = s.view(c.Request.Context(), j)
+		}
+		c.JSON(http.StatusOK, gin.H{"jobs": views, "next": page.Next})
+	}
+}
+
+// handleGetJob answers the job view; another owner's job is not found, so
+// ids leak nothing.
+func (s *Server) handleGetJob() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		j, ok := s.ownJob(c)
+		if ok {
+			c.JSON(http.StatusOK, s.view(c.Request.Context(), j))
+		}
+	}
+}
+
+// ownJob loads the job named in the path if the caller may see it, or
+// answers for it.
+func (s *Server) ownJob(c *gin.Context) (*jobs.Job, bool) {
+	j, err := s.deps.Store.Get(c.Request.Context(), c.Param("id"))
+	switch {
+	case errors.Is(err, jobs.ErrNotFound) || err == nil && !caller(c).sees(j):
+		c.JSON(http.StatusNotFound, gin.H{"error": "no such job"})
+		return nil, false
+	case err != nil:
+		s.unavailable(c, "reading a job", err)
+		return nil, false
+	}
+	return j, true
+}
+
+// jobView is the job as the API shows it: outputs carry their preset and,
+// once the job is COMPLETE, a download URL.
+type jobView struct {
+	*jobs.Job
+	Outputs []outputView `json:"outputs"`
+}
+
+type outputView struct {
+	jobs.Output
+	Preset string `json:"preset,omitempty"`
+	URL    string `json:"url,omitempty"`
+}
+
+func (s *Server) view(ctx context.Context, j *jobs.Job) jobView {
+	v := jobView{Job: j, Outputs: make([]outputView, len(j.Outputs))}
+	for i, o := range j.Outputs {
+		ov := outputView{Output: o, Preset: o.Preset}
+		if ov.Preset == "" {
+			if p, ok := presets.ByExtension(path.Ext(o.URI)); ok {
+				ov.Preset = p.Name
+			}
+		}
+		if j.State == jobs.Complete && s.deps.Storage != nil {
+			if url, err := s.deps.Storage.PresignDownload(ctx, o.URI, linkTTL, path.Base(o.URI)); err == nil {
+				ov.URL = url
+			}
+		}
+		v.Outputs[i] = ov
+	}
+	return v
+}
+
+// decode reads a JSON request body into v, or answers 400 saying why.
+func decode(c *gin.Context, v any) bool {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10)
+	if err := c.ShouldBindJSON(v); err != nil {
+		badRequest(c, "the body is not the JSON this endpoint takes: %v", err)
+		return false
+	}
+	return true
+}
+
+func badRequest(c *gin.Context, format string, args ...any) {
+	c.JSON(http.StatusBadRequest, gin.H{"error": fmt.Sprintf(format, args...)})
+}
+
+// unavailable answers 503 for a failure of our own, logging the cause.
+func (s *Server) unavailable(c *gin.Context, doing string, err error) {
+	s.deps.Logger.Error(doing, "path", c.Request.URL.Path, "err", err)
+	c.JSON(http.StatusServiceUnavailable, gin.H{"error": doing + " failed; try again"})
+}

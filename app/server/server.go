@@ -1,0 +1,88 @@
+// Package server is the service's HTTP face: the SNS completion endpoint, the
+// jobs API, health and metrics, as one Gin handler built from its
+// dependencies. It decides what each answer means to SNS (2xx-4xx delivered,
+// 5xx retried); the rules themselves live in sns, events and jobs.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"transcoder/app/events"
+	"transcoder/app/jobs"
+	"transcoder/app/sns"
+)
+
+// Verifier checks SNS deliveries and confirms subscriptions; *sns.Verifier is
+// the production one.
+type Verifier interface {
+	Verify(ctx context.Context, m *sns.Message) error
+	Confirm(ctx context.Context, m *sns.Message) error
+}
+
+// Deps is everything the handler needs, passed explicitly.
+type Deps struct {
+	Logger   *slog.Logger
+	Store    jobs.Store
+	Verifier Verifier
+	Events   *events.Decoder
+	// Storage presigns uploads and downloads and checks inputs; with
+	// Transcoder, it enables job submission (nil: submission is off).
+	Storage Storage
+	// Transcoder starts jobs on Engine.
+	Transcoder jobs.Transcoder
+	Engine     jobs.Engine
+	// APIToken is the operator's bearer token for the jobs API.
+	APIToken string
+	// Metrics counts what happens; nil makes a fresh registry.
+	Metrics *Metrics
+}
+
+// Server is the service's http.Handler.
+type Server struct {
+	deps   Deps
+	engine *gin.Engine
+	ready  atomic.Bool
+}
+
+// New builds the handler. It starts not ready: call SetReady(true) once the
+// process is able to serve, and SetReady(false) when it begins shutting down,
+// so /healthz tells load balancers the truth.
+func New(deps Deps) *Server {
+	if deps.Metrics == nil {
+		deps.Metrics = NewMetrics(prometheus.NewRegistry())
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{deps: deps, engine: gin.New()}
+	s.engine.Use(s.recoverer())
+	s.routes()
+	return s
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// SetReady says whether /healthz answers 200.
+func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+
+// recoverer turns a panic into a 500 (SNS retries it: the work was not done)
+// and a log line, so no input can take the process down.
+func (s *Server) recoverer() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.deps.Logger.Error("panic serving request", "path", c.Request.URL.Path, "panic", v)
+				c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
+			}
+		}()
+		c.Next()
+	}
+}
