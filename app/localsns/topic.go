@@ -259,6 +259,17 @@ func (t *Topic) TopicARN() string { return t.arn }
 // verifier pins to trust this topic.
 func (t *Topic) Signer() *Signer { return t.signer }
 
+// LocalSigner returns what a verifier pins to trust this topic's messages
+// and SubscribeURLs (sns.Options.Local), so that the URL layout stays
+// known here only.
+func (t *Topic) LocalSigner() *sns.LocalSigner {
+	return &sns.LocalSigner{
+		CertURL:       t.signer.CertURL(),
+		Cert:          t.signer.Certificate(),
+		SubscribeBase: t.baseURL + "/",
+	}
+}
+
 // Stats returns the counters so far.
 func (t *Topic) Stats() Stats {
 	return Stats{

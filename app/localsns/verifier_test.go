@@ -14,17 +14,13 @@ import (
 // TestTheProductionVerifierAcceptsAndConfirmsThroughTheLocalTopic drives
 // the completion endpoint's own steps (sns.Parse, Verify, Confirm) against
 // the topic, trusting it the one way package sns allows: by pinning its
-// certificate URL, certificate and SubscribeURL base.
+// certificate URL, certificate and SubscribeURL base (Topic.LocalSigner).
 func TestTheProductionVerifierAcceptsAndConfirmsThroughTheLocalTopic(t *testing.T) {
 	f := newFixture(t, Options{})
 	v, err := sns.NewVerifier(sns.Options{
 		TopicARNs: []string{DefaultTopicARN},
 		MaxAge:    time.Hour,
-		Local: &sns.LocalSigner{
-			CertURL:       f.topic.Signer().CertURL(),
-			Cert:          f.topic.Signer().Certificate(),
-			SubscribeBase: f.srv.URL + "/local-sns/",
-		},
+		Local:     f.topic.LocalSigner(),
 	})
 	if err != nil {
 		t.Fatal(err)
