@@ -213,6 +213,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	switch c.Engine {
 	case Local:
+		if c.Lambda {
+			bad("ENGINE", "local runs ffmpeg and a local S3 and SNS in the process, which Lambda cannot keep: use mediaconvert")
+		}
 		c.loadLocal(get, bad)
 	case MediaConvert:
 		c.requireBuckets(bad)

@@ -64,6 +64,7 @@ func TestABadVariableIsNamedWithTheFix(t *testing.T) {
 		{"a missing certificate directory", map[string]string{"SNS_CERT_DIR": "/nonexistent/certs"}, "SNS_CERT_DIR:"},
 		{"a short API token", map[string]string{"API_TOKEN": "secret"}, "API_TOKEN: is 6 characters long"},
 		{"no API token on Lambda", map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}, "API_TOKEN: is required on Lambda"},
+		{"the local engine on Lambda", map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}, "ENGINE: local runs ffmpeg"},
 		{"an unknown engine", map[string]string{"ENGINE": "ffmpeg"}, "ENGINE: \"ffmpeg\""},
 		{"elastic transcoder without its bucket", map[string]string{"ENGINE": "elastictranscoder"}, "OUTPUT_BUCKET: \"\" is not an S3 bucket name"},
 		{"elastic transcoder without its pipeline", map[string]string{"ENGINE": "elastictranscoder"}, "ELASTICTRANSCODER_PIPELINE_ID:"},

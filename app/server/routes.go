@@ -17,6 +17,10 @@ func (s *Server) routes() {
 	r.GET("/healthz", s.handleHealthz())
 	r.GET("/metrics", gin.WrapH(s.deps.Metrics.handler()))
 
+	if s.deps.LocalSNS != nil {
+		r.Any("/local-sns/*path", gin.WrapH(s.deps.LocalSNS))
+	}
+
 	api := r.Group("/", s.requireToken())
 	api.GET("/jobs/:id", s.handleGetJob())
 	api.GET("/jobs", s.handleListJobs())

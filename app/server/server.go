@@ -37,6 +37,9 @@ type Deps struct {
 	// Transcoder starts jobs on Engine.
 	Transcoder jobs.Transcoder
 	Engine     jobs.Engine
+	// LocalSNS is the local SNS topic's handler, mounted at /local-sns in
+	// the one-machine pipeline; nil elsewhere.
+	LocalSNS http.Handler
 	// APIToken is the operator's bearer token for the jobs API.
 	APIToken string
 	// Metrics counts what happens; nil makes a fresh registry.

@@ -1,0 +1,206 @@
+// Command server runs the transcoder service: the SNS completion endpoint and
+// the jobs API. It serves HTTP on ADDR, or, when started by AWS Lambda, the
+// same handler behind a Function URL.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdaurl"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"transcoder/app/config"
+	"transcoder/app/dynamodb"
+	"transcoder/app/elastictranscoder"
+	"transcoder/app/events"
+	"transcoder/app/jobs"
+	"transcoder/app/server"
+	"transcoder/app/sns"
+	"transcoder/app/sqlite"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "transcoder:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program: it reads the configuration, wires the service
+// together and serves until ctx is done, then shuts down gracefully: it stops
+// accepting, finishes in-flight requests and closes the store.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if cfg.APITokenGenerated {
+		logger.Warn("API_TOKEN is not set: generated one for this run", "api_token", cfg.APIToken)
+	}
+	if len(cfg.TopicARNs) == 0 {
+		logger.Warn("SNS_TOPIC_ARNS is empty: every SNS delivery will be refused with 403")
+	}
+
+	if cfg.Lambda {
+		svc, err := newService(ctx, cfg, logger, "")
+		if err != nil {
+			return err
+		}
+		defer svc.close(logger)
+		svc.srv.SetReady(true)
+		logger.Info("serving on AWS Lambda", "store", cfg.Store, "engine", cfg.Engine, "topics", cfg.TopicARNs)
+		lambdaurl.Start(svc.srv, lambda.WithContext(ctx))
+		return nil
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("ADDR: cannot listen on %s: %w", cfg.Addr, err)
+	}
+	svc, err := newService(ctx, cfg, logger, "http://"+ln.Addr().String())
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer svc.close(logger)
+	return serve(ctx, cfg, logger, svc, ln)
+}
+
+// service is the handler and everything behind it.
+type service struct {
+	srv      *server.Server
+	store    jobs.Store
+	pipeline *pipeline
+}
+
+// newService builds the service; baseURL is where it listens (empty on
+// Lambda, where only the AWS engines run).
+func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger, baseURL string) (*service, error) {
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	svc := &service{store: store}
+	if svc.pipeline, err = newPipeline(ctx, cfg, logger, baseURL); err != nil {
+		svc.close(logger)
+		return nil, err
+	}
+	topics, local := svc.pipeline.trust()
+	metrics := server.NewMetrics(prometheus.NewRegistry())
+	verifier, err := sns.NewVerifier(sns.Options{
+		TopicARNs: append(slices.Clone(cfg.TopicARNs), topics...),
+		MaxAge:    cfg.MaxAge,
+		CertDir:   cfg.CertDir,
+		OnFetch:   metrics.CertFetched,
+		Local:     local,
+	})
+	if err != nil {
+		svc.close(logger)
+		return nil, err
+	}
+	decoder := &events.Decoder{}
+	if cfg.Engine == config.ElasticTranscoder {
+		if decoder.ElasticTranscoder, err = elastictranscoder.NewDecoder(cfg.OutputBucket); err != nil {
+			svc.close(logger)
+			return nil, err
+		}
+	}
+	svc.srv = server.New(server.Deps{
+		Logger:     logger,
+		Store:      store,
+		Verifier:   verifier,
+		Events:     decoder,
+		Storage:    svc.pipeline.storage,
+		Transcoder: svc.pipeline.transcoder,
+		Engine:     svc.pipeline.engine,
+		LocalSNS:   svc.pipeline.handler(),
+		APIToken:   cfg.APIToken,
+		Metrics:    metrics,
+	})
+	return svc, nil
+}
+
+// close stops the pipeline (the engine first, so no event is left half
+// published), then the store.
+func (s *service) close(logger *slog.Logger) {
+	if s.pipeline != nil {
+		if err := s.pipeline.close(); err != nil {
+			logger.Error("stopping the pipeline", "err", err)
+		}
+	}
+	if err := s.store.Close(); err != nil {
+		logger.Error("closing the store", "err", err)
+	}
+}
+
+// serve runs the HTTP server on ln until ctx is done.
+func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, svc *service, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           svc.srv,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	svc.srv.SetReady(true)
+	url := "http://" + ln.Addr().String()
+	logger.Info("listening", "addr", ln.Addr().String(), "url", url, "store", cfg.Store, "engine", cfg.Engine)
+	if err := svc.pipeline.started(ctx, url+"/transcode-complete"); err != nil {
+		logger.Error("starting the local pipeline", "err", err)
+	}
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serving HTTP: %w", err)
+	case <-ctx.Done():
+	}
+	svc.srv.SetReady(false)
+	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutting down: in-flight requests did not finish within SHUTDOWN_TIMEOUT=%s: %w", cfg.ShutdownTimeout, err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// openStore opens the job store the configuration names.
+func openStore(ctx context.Context, cfg *config.Config) (jobs.Store, error) {
+	switch cfg.Store {
+	case config.DynamoDB:
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("STORE=dynamodb: loading AWS configuration: %w", err)
+		}
+		return dynamodb.New(awsdynamodb.NewFromConfig(awsCfg), cfg.DynamoDBTable), nil
+	default:
+		s, err := sqlite.Open(filepath.Join(cfg.DataDir, "transcoder.db"))
+		if err != nil {
+			return nil, fmt.Errorf("DATA_DIR: opening the SQLite store in %s: %w", cfg.DataDir, err)
+		}
+		return s, nil
+	}
+}
