@@ -1,0 +1,135 @@
+package dynamodb
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"transcoder/app/jobs"
+)
+
+// Names of the table's attributes and index, and the values that make an
+// item a job's.
+const (
+	attrPK         = "pk"
+	attrSK         = "sk"
+	attrDoc        = "doc"
+	attrVersion    = "version"
+	attrGSI1PK     = "gsi1pk"
+	attrGSI1SK     = "gsi1sk"
+	attrWebhookDue = "webhookDue"
+	attrTTL        = "expiresAt"
+	indexByOwner   = "byOwner"
+
+	jobPKPrefix   = "JOB#"
+	jobSK         = "JOB"
+	ownerPKPrefix = "OWNER#"
+)
+
+// sortTime is a fixed-width form of a UTC time, so that byOwner's string sort
+// key orders jobs by creation time.
+const sortTime = "2006-01-02T15:04:05.000000000Z"
+
+func key(id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		attrPK: &types.AttributeValueMemberS{Value: jobPKPrefix + id},
+		attrSK: &types.AttributeValueMemberS{Value: jobSK},
+	}
+}
+
+// listKey is where a job sorts among its owner's: newest last, so that a
+// descending query lists newest first, ties broken by id.
+func listKey(j *jobs.Job) string {
+	return j.CreatedAt.UTC().Format(sortTime) + "#" + j.ID
+}
+
+// item is the whole item of j.
+func item(j *jobs.Job) (map[string]types.AttributeValue, error) {
+	doc, err := json.Marshal(j)
+	if err != nil {
+		return nil, fmt.Errorf("dynamodb: encode job %q: %w", j.ID, err)
+	}
+	it := key(j.ID)
+	it[attrDoc] = &types.AttributeValueMemberS{Value: string(doc)}
+	it[attrVersion] = &types.AttributeValueMemberN{Value: strconv.FormatInt(j.Version, 10)}
+	it[attrGSI1PK] = &types.AttributeValueMemberS{Value: ownerPKPrefix + j.Owner}
+	it[attrGSI1SK] = &types.AttributeValueMemberS{Value: listKey(j)}
+	if due, ok := j.NextDelivery(); ok {
+		it[attrWebhookDue] = &types.AttributeValueMemberN{Value: strconv.FormatInt(due.UnixNano(), 10)}
+	}
+	return it, nil
+}
+
+// load reads a job and the version its item holds; a job never seen is nil
+// at version 0.
+func (s *Store) load(ctx context.Context, id string) (*jobs.Job, int64, error) {
+	out, err := s.client.GetItem(ctx, &ddb.GetItemInput{
+		TableName:                &s.table,
+		Key:                      key(id),
+		ConsistentRead:           aws.Bool(true),
+		ProjectionExpression:     aws.String("#doc, #version"),
+		ExpressionAttributeNames: map[string]string{"#doc": attrDoc, "#version": attrVersion},
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("dynamodb: read job %q from table %q: %w", id, s.table, err)
+	}
+	if out.Item == nil {
+		return nil, 0, nil
+	}
+	return s.decode(id, out.Item)
+}
+
+// decode reads the job of an item, and the version the item holds.
+func (s *Store) decode(id string, it map[string]types.AttributeValue) (*jobs.Job, int64, error) {
+	doc, ok := it[attrDoc].(*types.AttributeValueMemberS)
+	if !ok {
+		return nil, 0, fmt.Errorf("dynamodb: the item of job %q in table %q has no string %q attribute: the table holds an item this store did not write", id, s.table, attrDoc)
+	}
+	n, ok := it[attrVersion].(*types.AttributeValueMemberN)
+	if !ok {
+		return nil, 0, fmt.Errorf("dynamodb: the item of job %q in table %q has no number %q attribute: the table holds an item this store did not write", id, s.table, attrVersion)
+	}
+	version, err := strconv.ParseInt(n.Value, 10, 64)
+	if err != nil {
+		return nil, 0, fmt.Errorf("dynamodb: the item of job %q in table %q has version %q: %w", id, s.table, n.Value, err)
+	}
+	var j jobs.Job
+	if err := json.Unmarshal([]byte(doc.Value), &j); err != nil {
+		return nil, 0, fmt.Errorf("dynamodb: the stored document of job %q in table %q is corrupt (%v): restore it from a backup, or delete the item", id, s.table, err)
+	}
+	return &j, version, nil
+}
+
+// put writes j on condition that its item is still at version (0: that it
+// does not exist yet). The item is replaced whole, so attributes that no
+// longer apply (a settled webhook's due time) go with the old one.
+func (s *Store) put(ctx context.Context, j *jobs.Job, version int64) error {
+	it, err := item(j)
+	if err != nil {
+		return err
+	}
+	in := &ddb.PutItemInput{TableName: &s.table, Item: it}
+	if version == 0 {
+		in.ConditionExpression = aws.String("attribute_not_exists(#pk)")
+		in.ExpressionAttributeNames = map[string]string{"#pk": attrPK}
+	} else {
+		in.ConditionExpression = aws.String("#version = :expected")
+		in.ExpressionAttributeNames = map[string]string{"#version": attrVersion}
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{
+			":expected": &types.AttributeValueMemberN{Value: strconv.FormatInt(version, 10)},
+		}
+	}
+	if _, err := s.client.PutItem(ctx, in); err != nil {
+		return fmt.Errorf("dynamodb: write job %q to table %q: %w", j.ID, s.table, err)
+	}
+	return nil
+}
+
+// unixNano is t as the number webhookDue holds.
+func unixNano(t time.Time) string { return strconv.FormatInt(t.UnixNano(), 10) }
