@@ -235,6 +235,9 @@ func endpointPolicy(engine Engine, ref map[string]string) PolicyDocument {
 		// GetObject also covers HEAD; PutObject signs browsers' upload URLs.
 		Allow("ReadAndPresignUploads", []string{"s3:GetObject", "s3:PutObject"}, ref["input"]+"/*"),
 		Allow("PresignDownloads", []string{"s3:GetObject"}, ref["output"]+"/*"),
+		// Without it S3 answers 403 for a missing object, and the app could
+		// not tell "not uploaded yet" from "forbidden".
+		Allow("TellMissingObjects", []string{"s3:ListBucket"}, ref["input"], ref["output"]),
 	}
 	switch engine {
 	case MediaConvert:

@@ -201,6 +201,7 @@ func TestTheFunctionMayUseOnlyItsOwnResources(t *testing.T) {
 		want = append(want,
 			"logs:CreateLogStream on "+logs+":*", "logs:PutLogEvents on "+logs+":*",
 			"s3:GetObject on "+input+"/*", "s3:PutObject on "+input+"/*", "s3:GetObject on "+output+"/*",
+			"s3:ListBucket on "+input, "s3:ListBucket on "+output,
 		)
 		if sc.mediaconvert() {
 			want = append(want,
