@@ -236,14 +236,14 @@ func (s *Store) enter() bool {
 }
 
 // Stats counts the writer's work since Open: what group commit achieves is
-// Requests/Commits, the average number of Apply calls per transaction.
+// Requests/Commits, the average number of calls per transaction.
 type Stats struct {
-	// Requests is how many Apply calls the writer has answered, failed ones
-	// included.
+	// Requests is how many Apply and Modify calls the writer has answered,
+	// failed ones included.
 	Requests uint64
 	// Commits is how many transactions the writer has committed.
 	Commits uint64
-	// MaxBatch is the most Apply calls one transaction has served.
+	// MaxBatch is the most calls one transaction has served.
 	MaxBatch int
 }
 
