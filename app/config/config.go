@@ -60,6 +60,14 @@ type Config struct {
 	// APITokenGenerated is true when API_TOKEN was unset and APIToken was
 	// made up for this run.
 	APITokenGenerated bool
+	// APIKeys maps each API client's bearer key to its owner (API_KEYS).
+	APIKeys map[string]string
+	// SessionSecret signs browser session cookies and CSRF tokens
+	// (SESSION_SECRET); empty means one kept in DATA_DIR.
+	SessionSecret []byte
+	// WebhookSecret signs webhook calls (WEBHOOK_SECRET); empty turns
+	// callbacks off.
+	WebhookSecret []byte
 	// Engine is where jobs run (ENGINE): the local ffmpeg engine with its
 	// local S3 and SNS, MediaConvert, or the legacy Elastic Transcoder.
 	Engine Engine
@@ -118,6 +126,9 @@ var Vars = []Var{
 	{"SNS_MAX_AGE", "1h", "oldest accepted message Timestamp (Go duration; 0 turns the check off)"},
 	{"SNS_CERT_DIR", "", "directory of pinned SNS signing certificates, named as their URL's last segment"},
 	{"API_TOKEN", "generated per run", "operator's bearer token for the jobs API"},
+	{"API_KEYS", "", "API clients' bearer keys as owner:key pairs, comma-separated; each key sees only its owner's jobs"},
+	{"SESSION_SECRET", "kept in DATA_DIR", "at least 32 characters that sign browser session cookies (required on Lambda)"},
+	{"WEBHOOK_SECRET", "", "at least 16 characters that sign webhook calls (Transcoder-Signature); unset turns callbackUrl off"},
 	{"ENGINE", "local", "where jobs run: local (ffmpeg, with a local S3 and SNS), mediaconvert, or elastictranscoder (legacy)"},
 	{"INPUT_BUCKET", "transcoder-input (local)", "bucket uploads go to (required with the AWS engines)"},
 	{"OUTPUT_BUCKET", "transcoder-output (local)", "bucket outputs go to (required with the AWS engines)"},
@@ -250,10 +261,63 @@ func Load(getenv func(string) string) (*Config, error) {
 	} else if len(c.APIToken) < 16 {
 		bad("API_TOKEN", "is %d characters long; use at least 16 random characters (for example: openssl rand -hex 16)", len(c.APIToken))
 	}
+	c.loadSecrets(get, bad)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("configuration is invalid:\n%w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+var ownerName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+func (c *Config) loadSecrets(get func(string, string) string, bad func(string, string, ...any)) {
+	c.APIKeys = map[string]string{}
+	owners := map[string]bool{}
+	for _, pair := range strings.Split(get("API_KEYS", ""), ",") {
+		if pair = strings.TrimSpace(pair); pair == "" {
+			continue
+		}
+		owner, key, ok := strings.Cut(pair, ":")
+		switch {
+		case !ok || !ownerName.MatchString(owner):
+			bad("API_KEYS", "%q is not owner:key with an owner of a-z 0-9 _ - (for example alice:3f9c...)", redact(pair))
+		case strings.HasPrefix(owner, "s-"):
+			bad("API_KEYS", "owner %q starts with s-, which browser sessions use", owner)
+		case len(key) < 16:
+			bad("API_KEYS", "the key of %q is %d characters long; use at least 16 random characters", owner, len(key))
+		case owners[owner] || c.APIKeys[key] != "":
+			bad("API_KEYS", "owner %q or its key appears twice", owner)
+		case key == c.APIToken:
+			bad("API_KEYS", "the key of %q is API_TOKEN, the operator's", owner)
+		default:
+			c.APIKeys[key], owners[owner] = owner, true
+		}
+	}
+	if v := get("SESSION_SECRET", ""); v != "" {
+		if len(v) < 32 {
+			bad("SESSION_SECRET", "is %d characters long; use at least 32 random characters (for example: openssl rand -hex 32)", len(v))
+		}
+		c.SessionSecret = []byte(v)
+	} else if c.Lambda {
+		bad("SESSION_SECRET", "is required on Lambda: instances share no data directory to keep one in")
+	}
+	if v := get("WEBHOOK_SECRET", ""); v != "" {
+		if len(v) < 16 {
+			bad("WEBHOOK_SECRET", "is %d characters long; use at least 16 random characters", len(v))
+		}
+		c.WebhookSecret = []byte(v)
+	}
+}
+
+// redact hides all but the start of a secret-bearing value in messages.
+func redact(s string) string {
+	if owner, _, ok := strings.Cut(s, ":"); ok {
+		return owner + ":…"
+	}
+	if len(s) > 4 {
+		return s[:4] + "…"
+	}
+	return s
 }
 
 func (c *Config) requireBuckets(bad func(string, string, ...any)) {

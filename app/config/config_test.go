@@ -36,13 +36,16 @@ func TestValuesAreRead(t *testing.T) {
 		"ADDR": ":9000", "STORE": "dynamodb", "DYNAMODB_TABLE": "transcoder-dev-jobs",
 		"SNS_TOPIC_ARNS": "arn:aws:sns:us-east-1:123456789012:a, arn:aws-cn:sns:cn-north-1:123456789012:b",
 		"SNS_MAX_AGE":    "0", "API_TOKEN": "0123456789abcdef0123", "ENGINE": "elastictranscoder",
-		"INPUT_BUCKET": "in-bucket", "OUTPUT_BUCKET": "out-bucket", "ELASTICTRANSCODER_PIPELINE_ID": "1111111111111-abcdef", "LOG_LEVEL": "debug",
+		"API_KEYS": "alice:0123456789abcdefalice, bob:0123456789abcdef-bob-", "INPUT_BUCKET": "in-bucket", "OUTPUT_BUCKET": "out-bucket", "ELASTICTRANSCODER_PIPELINE_ID": "1111111111111-abcdef", "LOG_LEVEL": "debug",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(c.TopicARNs) != 2 || c.TopicARNs[1] != "arn:aws-cn:sns:cn-north-1:123456789012:b" {
 		t.Fatalf("topics = %q", c.TopicARNs)
+	}
+	if c.APIKeys["0123456789abcdefalice"] != "alice" || c.APIKeys["0123456789abcdef-bob-"] != "bob" {
+		t.Fatalf("API keys = %v", c.APIKeys)
 	}
 	if c.MaxAge != 0 || c.APITokenGenerated || c.Engine != config.ElasticTranscoder || c.DynamoDBTable != "transcoder-dev-jobs" {
 		t.Fatalf("unexpected config: %+v", c)
@@ -75,6 +78,13 @@ func TestABadVariableIsNamedWithTheFix(t *testing.T) {
 		{"a concurrency of zero", map[string]string{"LOCAL_CONCURRENCY": "0"}, "LOCAL_CONCURRENCY: \"0\""},
 		{"a duplicate probability over one", map[string]string{"LOCAL_SNS_DUPLICATES": "2"}, "LOCAL_SNS_DUPLICATES: \"2\""},
 		{"a reorder window that is not a duration", map[string]string{"LOCAL_SNS_REORDER": "soon"}, "LOCAL_SNS_REORDER: \"soon\""},
+		{"an API key pair without a colon", map[string]string{"API_KEYS": "alice"}, "API_KEYS: \"alic…\" is not owner:key"},
+		{"an API key that is short", map[string]string{"API_KEYS": "alice:short"}, "API_KEYS: the key of \"alice\" is 5 characters long"},
+		{"an owner twice", map[string]string{"API_KEYS": "alice:0123456789abcdef,alice:fedcba9876543210"}, "appears twice"},
+		{"an owner that looks like a session", map[string]string{"API_KEYS": "s-x:0123456789abcdef"}, "s-"},
+		{"a short session secret", map[string]string{"SESSION_SECRET": "short"}, "SESSION_SECRET: is 5 characters long"},
+		{"no session secret on Lambda", map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}, "SESSION_SECRET: is required on Lambda"},
+		{"a short webhook secret", map[string]string{"WEBHOOK_SECRET": "short"}, "WEBHOOK_SECRET: is 5 characters long"},
 		{"an unknown log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL: \"loud\""},
 		{"a zero shutdown timeout", map[string]string{"SHUTDOWN_TIMEOUT": "0s"}, "SHUTDOWN_TIMEOUT:"},
 	}

@@ -132,6 +132,7 @@ func (s *Server) deliver(ctx context.Context, r *http.Request, buf *bytes.Buffer
 	if !ch.Changed {
 		return outcome{"duplicate", http.StatusOK, nil, nil}
 	}
+	s.changed(ch.Job)
 	for _, t := range ch.Recorded {
 		s.deps.Metrics.transitions.WithLabelValues(string(t.State)).Inc()
 	}

@@ -73,9 +73,10 @@ func (s *Server) handleCreateUpload() gin.HandlerFunc {
 }
 
 type createJobRequest struct {
-	Input   string   `json:"input"`
-	Presets []string `json:"presets"`
-	Name    string   `json:"name"`
+	Input       string   `json:"input"`
+	Presets     []string `json:"presets"`
+	Name        string   `json:"name"`
+	CallbackURL string   `json:"callbackUrl"`
 }
 
 // handleCreateJob submits a job: it is stored SUBMITTED before the engine is
@@ -100,6 +101,16 @@ func (s *Server) handleCreateJob() gin.HandlerFunc {
 			badRequest(c, "name: at most 200 characters")
 			return
 		}
+		if req.CallbackURL != "" {
+			if s.deps.CheckCallback == nil {
+				badRequest(c, "callbackUrl: webhooks are off on this service (its operator has not set WEBHOOK_SECRET)")
+				return
+			}
+			if err := s.deps.CheckCallback(req.CallbackURL); err != nil {
+				badRequest(c, "callbackUrl: %v", err)
+				return
+			}
+		}
 		ctx := c.Request.Context()
 		input := s.deps.Storage.InputURI(req.Input)
 		if _, err := s.deps.Storage.Head(ctx, input); errors.Is(err, s3.ErrNotFound) {
@@ -119,13 +130,15 @@ func (s *Server) handleCreateJob() gin.HandlerFunc {
 			names[i] = p.Name
 		}
 		meta := map[string]string{jobs.MetadataJobID: id}
-		if _, err := s.deps.Store.Apply(ctx, &jobs.Update{
-			JobID: id, Owner: who.owner, Name: req.Name, Presets: names, Engine: s.deps.Engine,
+		submitted, err := s.deps.Store.Apply(ctx, &jobs.Update{
+			JobID: id, Owner: who.owner, Name: req.Name, Presets: names, Engine: s.deps.Engine, CallbackURL: req.CallbackURL,
 			At: time.Now(), State: jobs.Submitted, Input: &jobs.Input{URI: input}, Metadata: meta,
-		}); err != nil {
+		})
+		if err != nil {
 			s.unavailable(c, "storing the job", err)
 			return
 		}
+		s.changed(submitted.Job)
 		engineID, err := s.deps.Transcoder.Start(ctx, jobs.StartRequest{
 			JobID: id, Input: input, OutputPrefix: s.deps.Storage.OutputURI("jobs/" + id + "/"), Presets: ps, Metadata: meta,
 		})
@@ -139,6 +152,7 @@ func (s *Server) handleCreateJob() gin.HandlerFunc {
 			s.unavailable(c, "storing the job", aerr)
 			return
 		}
+		s.changed(ch.Job)
 		if err != nil {
 			c.JSON(http.StatusBadGateway, gin.H{"error": u.Error.Message, "job": s.view(ctx, ch.Job)})
 			return
@@ -221,7 +235,10 @@ func (s *Server) view(ctx context.Context, j *jobs.Job) jobView {
 	v := jobView{Job: j, Outputs: make([]outputView, len(j.Outputs))}
 	for i, o := range j.Outputs {
 		ov := outputView{Output: o, Preset: o.Preset}
-		if ov.Preset == "" {
+		if _, known := presets.Lookup(ov.Preset); !known {
+			// Elastic Transcoder names its own preset ids; the file's
+			// extension tells ours.
+			ov.Preset = ""
 			if p, ok := presets.ByExtension(path.Ext(o.URI)); ok {
 				ov.Preset = p.Name
 			}

@@ -9,21 +9,37 @@ import (
 // routes lists the whole API surface of the service.
 func (s *Server) routes() {
 	r := s.engine
+
+	// SNS deliveries: verified message by message, no session.
 	r.POST("/transcode-complete", s.handleDelivery())
 	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
 		r.Handle(m, "/transcode-complete", methodNotAllowed(http.MethodPost))
 	}
-
-	r.GET("/healthz", s.handleHealthz())
-	r.GET("/metrics", gin.WrapH(s.deps.Metrics.handler()))
-
 	if s.deps.LocalSNS != nil {
 		r.Any("/local-sns/*path", gin.WrapH(s.deps.LocalSNS))
 	}
 
-	api := r.Group("/", s.requireToken())
-	api.GET("/jobs/:id", s.handleGetJob())
+	// Operations.
+	r.GET("/healthz", s.handleHealthz())
+	r.GET("/metrics", gin.WrapH(s.deps.Metrics.handler()))
+
+	// The page and what it needs before signing in.
+	r.GET("/session", s.handleSession())
+	r.GET("/presets", s.handlePresets())
+	if s.deps.Assets != nil {
+		r.GET("/", s.handlePage())
+		r.NoRoute(s.handleAsset())
+	}
+
+	// Everything an owner has: a browser session, an API key, or the
+	// operator's token.
+	api := r.Group("/", s.authenticate())
 	api.GET("/jobs", s.handleListJobs())
+	api.GET("/jobs/:id", s.handleGetJob())
+	api.GET("/jobs/:id/events", s.handleJobEvents())
+	api.GET("/inbox", s.handleInbox())
+	api.POST("/inbox/:id/read", s.handleNotice(false))
+	api.POST("/inbox/:id/dismiss", s.handleNotice(true))
 	if s.deps.Storage != nil && s.deps.Transcoder != nil {
 		api.POST("/uploads", s.handleCreateUpload())
 		api.POST("/jobs", s.handleCreateJob())

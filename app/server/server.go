@@ -6,6 +6,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -40,8 +42,20 @@ type Deps struct {
 	// LocalSNS is the local SNS topic's handler, mounted at /local-sns in
 	// the one-machine pipeline; nil elsewhere.
 	LocalSNS http.Handler
-	// APIToken is the operator's bearer token for the jobs API.
+	// APIToken is the operator's bearer token: it sees every owner's jobs.
 	APIToken string
+	// APIKeys maps API clients' bearer keys to their owners.
+	APIKeys map[string]string
+	// SessionSecret signs browser session cookies and CSRF tokens.
+	SessionSecret []byte
+	// CheckCallback vets a job's callbackUrl; nil turns callbacks off.
+	CheckCallback func(raw string) error
+	// Webhooks is told when a change owes webhook calls, so they go out at
+	// once rather than at its next poll; may be nil.
+	Webhooks interface{ Kick() }
+	// Assets is the page's files (index.html at the root); nil serves no
+	// page.
+	Assets fs.FS
 	// Metrics counts what happens; nil makes a fresh registry.
 	Metrics *Metrics
 }
@@ -51,6 +65,7 @@ type Server struct {
 	deps   Deps
 	engine *gin.Engine
 	ready  atomic.Bool
+	hub    *hub
 }
 
 // New builds the handler. It starts not ready: call SetReady(true) once the
@@ -60,8 +75,14 @@ func New(deps Deps) *Server {
 	if deps.Metrics == nil {
 		deps.Metrics = NewMetrics(prometheus.NewRegistry())
 	}
+	if len(deps.SessionSecret) == 0 {
+		// Sessions then last as long as the process: better than a
+		// guessable key.
+		deps.SessionSecret = make([]byte, 32)
+		rand.Read(deps.SessionSecret)
+	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{deps: deps, engine: gin.New()}
+	s := &Server{deps: deps, engine: gin.New(), hub: newHub()}
 	s.engine.Use(s.recoverer())
 	s.routes()
 	return s
@@ -72,6 +93,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.Se
 
 // SetReady says whether /healthz answers 200.
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+
+// changed tells the job's event streams and, when the change owes webhook
+// calls, the dispatcher.
+func (s *Server) changed(j *jobs.Job) {
+	s.hub.changed(j.ID)
+	if _, owed := j.NextDelivery(); owed && s.deps.Webhooks != nil {
+		s.deps.Webhooks.Kick()
+	}
+}
 
 // recoverer turns a panic into a 500 (SNS retries it: the work was not done)
 // and a log line, so no input can take the process down.
