@@ -55,7 +55,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if cfg.APITokenGenerated {
 		logger.Warn("API_TOKEN is not set: generated one for this run", "api_token", cfg.APIToken)
 	}
-	if len(cfg.TopicARNs) == 0 {
+	if len(cfg.TopicARNs) == 0 && cfg.Engine != config.Local {
 		logger.Warn("SNS_TOPIC_ARNS is empty: every SNS delivery will be refused with 403")
 	}
 
@@ -122,17 +122,24 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger, ba
 			return nil, err
 		}
 	}
+	secret, err := sessionSecret(cfg.SessionSecret, cfg.DataDir)
+	if err != nil {
+		svc.close(logger)
+		return nil, err
+	}
 	svc.srv = server.New(server.Deps{
-		Logger:     logger,
-		Store:      store,
-		Verifier:   verifier,
-		Events:     decoder,
-		Storage:    svc.pipeline.storage,
-		Transcoder: svc.pipeline.transcoder,
-		Engine:     svc.pipeline.engine,
-		LocalSNS:   svc.pipeline.handler(),
-		APIToken:   cfg.APIToken,
-		Metrics:    metrics,
+		Logger:        logger,
+		Store:         store,
+		Verifier:      verifier,
+		Events:        decoder,
+		Storage:       svc.pipeline.storage,
+		Transcoder:    svc.pipeline.transcoder,
+		Engine:        svc.pipeline.engine,
+		LocalSNS:      svc.pipeline.handler(),
+		APIToken:      cfg.APIToken,
+		APIKeys:       cfg.APIKeys,
+		SessionSecret: secret,
+		Metrics:       metrics,
 	})
 	return svc, nil
 }

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// sessionSecret returns SESSION_SECRET, or the secret kept in the data
+// directory, made on first use, so that browser sessions survive a restart.
+func sessionSecret(configured []byte, dataDir string) ([]byte, error) {
+	if len(configured) > 0 {
+		return configured, nil
+	}
+	path := filepath.Join(dataDir, "session.key")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("DATA_DIR: reading the session key %s: %w", path, err)
+	}
+	raw := make([]byte, 32)
+	rand.Read(raw)
+	secret := hex.EncodeToString(raw)
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("DATA_DIR: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("DATA_DIR: keeping the session key in %s: %w (or set SESSION_SECRET)", path, err)
+	}
+	return []byte(secret), nil
+}
