@@ -7,13 +7,24 @@ TOOLS := $(CURDIR)/.tools
 export PATH := $(TOOLS)/node_modules/.bin:$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help dev test bench build build-lambda fuzz vet ci-deps
+.PHONY: help dev test bench build build-lambda fuzz ci-deps ffmpeg chromium
+
+# apt-install NAME... installs Debian packages when run as root, and otherwise
+# says exactly what to run.
+define apt-install
+if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing $(1) with apt-get..."; \
+		(apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(1); \
+	else \
+		echo "$(1) is missing: run  sudo apt-get install $(1)" >&2; exit 1; \
+	fi
+endef
 
 help: ## List every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-dev: ## Run the service locally on the embedded SQLite store
-	$(GO) run ./app/cmd/server
+dev: ffmpeg ## Run the whole pipeline locally (SQLite, local S3 and SNS, ffmpeg); Ctrl-C stops it
+	DATA_DIR=$(DATA_DIR) $(GO) run ./app/cmd/server
 
 build: ## Build the server binary into bin/
 	$(GO) build -o bin/server ./app/cmd/server
@@ -24,21 +35,30 @@ build-lambda: ## Build dist/lambda.zip: a linux/arm64 bootstrap for provided.al2
 	$(GO) run ./app/internal/cmd/lambdazip dist/lambda.zip dist/lambda/bootstrap
 	@echo "dist/lambda.zip is ready"
 
-test: ## Run every test (race detector on, dynalite started by the tests)
+test: ci-deps ## Run every test (race detector on; dynalite, ffmpeg and chromium installed first)
 	$(GO) vet ./app/... ./infra/...
 	$(GO) test -race -count=1 ./app/...
 	$(GO) test -count=1 ./infra/...
 
-fuzz: ## Run each fuzz target briefly
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 10s ./app/sns/
-	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime 10s ./app/sns/
+FUZZTIME ?= 10s
+fuzz: ## Run each fuzz target briefly (FUZZTIME each, default 10s)
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./app/sns/
+	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./app/sns/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./app/events/
 
-bench: ## Load-test the real server on loopback and print the figures
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./app/bench/
+bench: build ## Load-test the real server on loopback, then the micro-benchmarks
+	$(GO) run ./app/internal/cmd/loadtest -server bin/server
+	$(GO) test -run '^$$' -bench . -benchmem ./app/sns/ ./app/events/ ./app/sqlite/
 
-ci-deps: ## Install what the tests need (dynalite into .tools/)
+ci-deps: ffmpeg chromium ## Install what the tests need: dynalite (npm, into .tools/), ffmpeg and chromium (Debian)
 	@mkdir -p $(TOOLS)
 	@test -x $(TOOLS)/node_modules/.bin/dynalite || npm install --prefix $(TOOLS) --no-audit --no-fund dynalite@4
+
+ffmpeg: ## Make sure ffmpeg and ffprobe are installed (the local engine runs them)
+	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { $(call apt-install,ffmpeg); }
+
+chromium: ## Make sure Chromium is installed (the browser test drives it)
+	@command -v chromium >/dev/null || { $(call apt-install,chromium); }
 
 # infra:begin
 PULUMI ?= pulumi
