@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -31,8 +32,8 @@ const startTimeout = 30 * time.Second
 
 // Start starts dynalite on a free loopback port and returns its endpoint URL
 // (for the SDK's BaseEndpoint) and a function that stops it. It returns once
-// dynalite accepts connections, or an error that includes what dynalite
-// printed. Tables are created instantly and live in memory only.
+// dynalite listens, or an error that includes what dynalite printed. Tables
+// are created instantly and live in memory only.
 func Start() (endpoint string, stop func(), err error) {
 	bin, err := find()
 	if err != nil {
@@ -41,8 +42,31 @@ func Start() (endpoint string, stop func(), err error) {
 	return start(bin)
 }
 
-// start runs the executable bin as dynalite.
+// bindAttempts is how many ports Start tries: a port found free can be
+// taken by another process before dynalite binds it.
+const bindAttempts = 3
+
+// errPortTaken says that dynalite could not bind the port it was given.
+var errPortTaken = errors.New("port taken")
+
+// start runs the executable bin as dynalite, on another port when the one
+// it picked was taken in the meantime.
 func start(bin string) (endpoint string, stop func(), err error) {
+	for range bindAttempts {
+		endpoint, stop, err = startOnce(bin)
+		if !errors.Is(err, errPortTaken) {
+			return endpoint, stop, err
+		}
+	}
+	return "", nil, err
+}
+
+// ready is what dynalite prints once it has bound its port. Waiting for it,
+// rather than for the port to accept connections, makes sure that the
+// process listening is this one and not another test's.
+const ready = "Dynalite listening at:"
+
+func startOnce(bin string) (endpoint string, stop func(), err error) {
 	port, err := freePort()
 	if err != nil {
 		return "", nil, err
@@ -54,6 +78,9 @@ func start(bin string) (endpoint string, stop func(), err error) {
 		"--host", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
 	cmd.Stdout, cmd.Stderr = &output, &output
+	// Should anything outlive the process group and hold its output open,
+	// stop still returns.
+	cmd.WaitDelay = 5 * time.Second
 	ownProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("dynalite: start %s: %w", bin, err)
@@ -68,23 +95,23 @@ func start(bin string) (endpoint string, stop func(), err error) {
 		<-exited
 	})
 
-	deadline := time.Now().Add(startTimeout)
-	for {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.Close()
-			return "http://" + addr, stop, nil
-		}
+	deadline := time.After(startTimeout)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !strings.Contains(output.String(), ready) {
 		select {
 		case <-exited:
-			return "", nil, fmt.Errorf("dynalite: %s exited before accepting connections on %s; it said:\n%s", bin, addr, output.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
+			if strings.Contains(output.String(), "EADDRINUSE") {
+				return "", nil, fmt.Errorf("dynalite: %s could not listen on %s: %w; it said:\n%s", bin, addr, errPortTaken, output.String())
+			}
+			return "", nil, fmt.Errorf("dynalite: %s exited before listening on %s; it said:\n%s", bin, addr, output.String())
+		case <-deadline:
 			stop()
-			return "", nil, fmt.Errorf("dynalite: %s did not accept connections on %s within %s; it said:\n%s", bin, addr, startTimeout, output.String())
+			return "", nil, fmt.Errorf("dynalite: %s did not listen on %s within %s; it said:\n%s", bin, addr, startTimeout, output.String())
+		case <-tick.C:
 		}
 	}
+	return "http://" + addr, stop, nil
 }
 
 // find returns the dynalite executable: the repository's own, else the one
@@ -125,8 +152,7 @@ func repoRoot(dir string) (string, bool) {
 }
 
 // freePort asks the kernel for a loopback port nobody is using. Another
-// process could take it before dynalite does; Start then fails with
-// dynalite's own complaint.
+// process could take it before dynalite does; start then tries another.
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

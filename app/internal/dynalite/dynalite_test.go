@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -44,19 +45,73 @@ func TestStartServesDynamoDBUntilStopped(t *testing.T) {
 	}
 }
 
-func TestStartReportsWhatAFailingDynalitePrinted(t *testing.T) {
+// fakeDynalite writes a shell script that stands in for dynalite.
+func fakeDynalite(t *testing.T, script string) string {
+	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("the stand-in dynalite is a shell script")
 	}
 	bin := filepath.Join(t.TempDir(), "dynalite")
-	script := "#!/bin/sh\necho 'Error: listen EADDRINUSE' >&2\nexit 1\n"
-	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t, bin, "#!/bin/sh\n"+script)
+	return bin
+}
+
+func TestStartReportsWhatAFailingDynalitePrinted(t *testing.T) {
+	bin := fakeDynalite(t, "echo 'Error: Cannot find module leveldown' >&2\nexit 1\n")
 	_, _, err := start(bin)
-	if err == nil || !strings.Contains(err.Error(), "EADDRINUSE") {
+	if err == nil || !strings.Contains(err.Error(), "Cannot find module leveldown") {
 		t.Errorf("start of a dynalite that exits = %v, want an error quoting its stderr", err)
 	}
+}
+
+func TestStartTriesAnotherPortWhenItsPortWasTaken(t *testing.T) {
+	// The first run finds its port taken; the second listens (so it says)
+	// until it is killed, with a child of its own that must die with it.
+	marker := filepath.Join(t.TempDir(), "tried")
+	bin := fakeDynalite(t, `
+if [ ! -e `+marker+` ]; then
+	touch `+marker+`
+	echo "Error: listen EADDRINUSE: address already in use 127.0.0.1:$4" >&2
+	exit 1
+fi
+echo "Dynalite listening at: http://127.0.0.1:$4"
+sleep 600 &
+echo $! > `+marker+`.child
+wait
+`)
+	endpoint, stop, err := start(bin)
+	if err != nil {
+		t.Fatalf("start = %v, want success on a second port", err)
+	}
+	if !strings.HasPrefix(endpoint, "http://127.0.0.1:") {
+		t.Errorf("endpoint = %q, want a loopback URL", endpoint)
+	}
+	stop()
+	pid, err := os.ReadFile(marker + ".child")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !dies(strings.TrimSpace(string(pid))) {
+		t.Errorf("the child of the stand-in dynalite (pid %s) outlived stop: the process group was not killed", strings.TrimSpace(string(pid)))
+	}
+}
+
+// dies reports whether process pid is gone, or a zombie, within a bound far
+// beyond what the kernel needs to deliver SIGKILL; the child left alive would
+// sleep for ten minutes.
+func dies(pid string) bool {
+	for range 500 {
+		stat, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil {
+			return true // reaped
+		}
+		// The state follows the command name, which is in parentheses.
+		if i := strings.LastIndexByte(string(stat), ')'); i > 0 && strings.HasPrefix(string(stat[i+1:]), " Z") {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
 }
 
 func TestFindLooksInTheRepositoryThenOnPath(t *testing.T) {
