@@ -102,11 +102,13 @@ func checkTransitions(t *testing.T, seed uint64, j *jobs.Job, recorded int) {
 
 // orderFree is j without what depends on delivery order by the domain's
 // rules: how many changes it took (Version), which event came first
-// (CreatedAt, and which transitions were seen at all), and the order in which
-// warnings were first heard of.
+// (CreatedAt, and which transitions were seen at all), the order in which
+// warnings were first heard of, and the inbox notice, whose time is the first
+// terminal event's and whose words name the input only if it was known by
+// then.
 func orderFree(j *jobs.Job) jobs.Job {
 	c := *j
-	c.Version, c.CreatedAt, c.Transitions = 0, time.Time{}, nil
+	c.Version, c.CreatedAt, c.Transitions, c.Notices = 0, time.Time{}, nil, nil
 	c.Warnings = slices.Clone(c.Warnings)
 	slices.SortFunc(c.Warnings, func(a, b jobs.Warning) int {
 		return cmp.Or(cmp.Compare(a.Code, b.Code), cmp.Compare(a.Message, b.Message))
