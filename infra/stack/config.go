@@ -56,6 +56,9 @@ const (
 	keyEncryption         = "encryption"
 	keyLambdaArchive      = "lambdaArchive"
 	keyAPIToken           = "apiToken"
+	keySessionSecret      = "sessionSecret"
+	keyWebhookSecret      = "webhookSecret"
+	keyAPIKeys            = "apiKeys"
 	keyLogLevel           = "logLevel"
 	keyRegion             = "aws:region"
 )
@@ -69,6 +72,10 @@ const (
 	DefaultLogLevel      = "info"
 	maxInputRetention    = 3650
 	minAPITokenLength    = 16
+	// The app refuses to start on Lambda with shorter secrets.
+	minSessionSecretLength = 32
+	minWebhookSecretLength = 16
+	minAPIKeyLength        = 16
 )
 
 // maxSlugLength keeps the longest derived name, the output bucket
@@ -79,6 +86,8 @@ var (
 	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
 	prStack       = regexp.MustCompile(`^pr-\d+$`)
 	logLevels     = []string{"debug", "info", "warn", "error"}
+	// apiKeyOwner is the app's rule for the owner of an API key.
+	apiKeyOwner = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 )
 
 // Config is the whole configuration of one stack, read once and validated
@@ -114,6 +123,15 @@ type Config struct {
 	// APIToken is the bearer token of the jobs API, kept secret end to end
 	// (transcoder:apiToken).
 	APIToken pulumi.StringOutput
+	// SessionSecret signs the app's browser session cookies and CSRF
+	// tokens, kept secret end to end (transcoder:sessionSecret).
+	SessionSecret pulumi.StringOutput
+	// WebhookSecret signs the app's webhook calls; nil when unset, which
+	// turns job callbacks off (transcoder:webhookSecret).
+	WebhookSecret pulumi.StringInput
+	// APIKeys are the API clients' bearer keys as comma-separated
+	// owner:key pairs; nil when unset (transcoder:apiKeys).
+	APIKeys pulumi.StringInput
 }
 
 // ConfigError says which configuration key is wrong, what it held, and what
@@ -147,29 +165,53 @@ func (s contextSource) IsSecret(key string) bool      { return s.ctx.IsConfigSec
 
 // LoadConfig reads and validates the stack's configuration.
 func LoadConfig(ctx *pulumi.Context) (*Config, error) {
-	cfg, err := ParseConfig(ctx.Project(), ctx.Stack(), contextSource{ctx})
+	src := contextSource{ctx}
+	cfg, err := ParseConfig(ctx.Project(), ctx.Stack(), src)
 	if err != nil {
 		return nil, err
 	}
-	token, _ := ctx.GetConfig(qualified(keyAPIToken))
-	cfg.APIToken = pulumi.ToSecret(pulumi.String(token)).(pulumi.StringOutput)
+	secret := func(key string) pulumi.StringOutput {
+		v, _ := lookup(src, qualified(key))
+		return pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
+	}
+	cfg.APIToken = secret(keyAPIToken)
+	cfg.SessionSecret = secret(keySessionSecret)
+	if _, ok := lookup(src, qualified(keyWebhookSecret)); ok {
+		cfg.WebhookSecret = secret(keyWebhookSecret)
+	}
+	if _, ok := lookup(src, qualified(keyAPIKeys)); ok {
+		cfg.APIKeys = secret(keyAPIKeys)
+	}
 	return cfg, nil
 }
 
 // ParseConfig validates the configuration of one stack. The error lists every
 // bad key, each with the allowed values, so one preview shows them all.
-// The API token is checked but not kept: LoadConfig wraps it as a secret.
+// Secrets are checked but not kept: LoadConfig wraps them as secrets.
 func ParseConfig(project, stack string, src Source) (*Config, error) {
 	var errs []error
 	bad := func(key, value, format string, args ...any) {
 		errs = append(errs, &ConfigError{Key: key, Value: value, Reason: fmt.Sprintf(format, args...)})
 	}
-	get := func(key string) (string, bool) {
-		v, ok := src.Get(key)
-		v = strings.TrimSpace(v)
-		return v, ok && v != ""
-	}
+	get := func(key string) (string, bool) { return lookup(src, key) }
 	ns := qualified
+	// secret checks a key that must be stored encrypted and returns its
+	// value if it is acceptable. The value never appears in a message.
+	secret := func(key string, required bool, minLength int, placeholder string) (string, bool) {
+		switch v, ok := get(ns(key)); {
+		case !ok:
+			if required {
+				bad(ns(key), "", "is required: pulumi config set --secret %s \"$(openssl rand -hex 32)\"", ns(key))
+			}
+		case !src.IsSecret(ns(key)):
+			bad(ns(key), "", "is stored in plain text; store it encrypted: pulumi config set --secret %s %s", ns(key), placeholder)
+		case len(v) < minLength:
+			bad(ns(key), "", "is too short; allowed values: a secret of at least %d characters", minLength)
+		default:
+			return v, true
+		}
+		return "", false
+	}
 
 	cfg := &Config{
 		Project:            project,
@@ -280,14 +322,15 @@ func ParseConfig(project, stack string, src Source) (*Config, error) {
 		}
 	}
 
-	// The token's value never appears in a message.
-	switch token, ok := get(ns(keyAPIToken)); {
-	case !ok:
-		bad(ns(keyAPIToken), "", "is required: pulumi config set --secret %s \"$(openssl rand -hex 32)\"", ns(keyAPIToken))
-	case !src.IsSecret(ns(keyAPIToken)):
-		bad(ns(keyAPIToken), "", "is stored in plain text; store it encrypted: pulumi config set --secret %s <token>", ns(keyAPIToken))
-	case len(token) < minAPITokenLength:
-		bad(ns(keyAPIToken), "", "is too short; allowed values: a secret of at least %d characters", minAPITokenLength)
+	token, _ := secret(keyAPIToken, true, minAPITokenLength, "<token>")
+	secret(keySessionSecret, true, minSessionSecretLength, "<secret>")
+	secret(keyWebhookSecret, false, minWebhookSecretLength, "<secret>")
+	if keys, ok := secret(keyAPIKeys, false, 0, "<owner>:<key>,..."); ok {
+		for _, reason := range checkAPIKeys(keys, token) {
+			bad(ns(keyAPIKeys), "", "%s; allowed values: comma-separated owner:key pairs, an owner being 1 to 63 of a-z 0-9 _ - "+
+				"starting with a letter or digit but not with s-, a key at least %d characters; no owner or key twice, "+
+				"and no key equal to %s", reason, minAPIKeyLength, ns(keyAPIToken))
+		}
 	}
 
 	if err := errors.Join(errs...); err != nil {
@@ -313,6 +356,49 @@ func (c *Config) Warnings() []string {
 }
 
 func qualified(key string) string { return Namespace + ":" + key }
+
+// lookup returns a key's value without surrounding spaces, and whether it is
+// set to anything else.
+func lookup(src Source, key string) (string, bool) {
+	v, ok := src.Get(key)
+	v = strings.TrimSpace(v)
+	return v, ok && v != ""
+}
+
+// checkAPIKeys returns why the app would refuse keys, API_KEYS as it reads
+// it: comma-separated owner:key pairs, blanks ignored. A pair is named by its
+// position only: a misplaced key may sit where the owner should be.
+func checkAPIKeys(keys, apiToken string) []string {
+	var reasons []string
+	owners, seen := map[string]int{}, map[string]int{}
+	n := 0
+	for _, pair := range strings.Split(keys, ",") {
+		if pair = strings.TrimSpace(pair); pair == "" {
+			continue
+		}
+		n++
+		owner, key, ok := strings.Cut(pair, ":")
+		switch {
+		case !ok:
+			reasons = append(reasons, fmt.Sprintf("pair %d is not owner:key", n))
+		case !apiKeyOwner.MatchString(owner):
+			reasons = append(reasons, fmt.Sprintf("pair %d has a malformed owner", n))
+		case strings.HasPrefix(owner, "s-"):
+			reasons = append(reasons, fmt.Sprintf("pair %d has an owner starting with s-, which browser sessions use", n))
+		case len(key) < minAPIKeyLength:
+			reasons = append(reasons, fmt.Sprintf("pair %d has a key shorter than %d characters", n, minAPIKeyLength))
+		case owners[owner] != 0:
+			reasons = append(reasons, fmt.Sprintf("pairs %d and %d have the same owner", owners[owner], n))
+		case seen[key] != 0:
+			reasons = append(reasons, fmt.Sprintf("pairs %d and %d have the same key", seen[key], n))
+		case key == apiToken:
+			reasons = append(reasons, fmt.Sprintf("pair %d reuses transcoder:apiToken, the operator's token, as its key", n))
+		default:
+			owners[owner], seen[key] = n, n
+		}
+	}
+	return reasons
+}
 
 // parseList accepts a JSON list (how Pulumi passes structured config) or a
 // comma-separated string.

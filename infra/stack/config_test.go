@@ -23,7 +23,7 @@ func (m mapSource) IsSecret(key string) bool      { return slices.Contains(m.sec
 func parse(stackName string, overrides map[string]string) (*stack.Config, error) {
 	values := baseConfig()
 	maps.Copy(values, overrides)
-	return stack.ParseConfig("transcoder", stackName, mapSource{values, []string{"transcoder:apiToken"}})
+	return stack.ParseConfig("transcoder", stackName, mapSource{values, secretKeys})
 }
 
 func TestParseConfigDefaultsToMediaConvertWithManagedKeys(t *testing.T) {
@@ -44,7 +44,7 @@ func TestParseConfigDefaultsToMediaConvertWithManagedKeys(t *testing.T) {
 		LogLevel:           "info",
 	}
 	got := *cfg
-	got.APIToken = want.APIToken // a secret output, checked elsewhere
+	got.APIToken, got.SessionSecret = want.APIToken, want.SessionSecret // secret outputs, checked elsewhere
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", got, want)
 	}
@@ -142,6 +142,17 @@ func TestABadValueNamesTheKeyAndTheAllowedValues(t *testing.T) {
 		{"aws:region", "", []string{"required"}},
 		{"transcoder:apiToken", "", []string{"required", "--secret"}},
 		{"transcoder:apiToken", "short", []string{"at least 16"}},
+		{"transcoder:sessionSecret", "", []string{"required", "--secret"}},
+		{"transcoder:sessionSecret", strings.Repeat("x", 31), []string{"at least 32"}},
+		{"transcoder:webhookSecret", strings.Repeat("x", 15), []string{"at least 16"}},
+		{"transcoder:apiKeys", "alice", []string{"pair 1 is not owner:key", "owner:key pairs"}},
+		{"transcoder:apiKeys", "alice:0123456789abcdef,Bob:0123456789abcdeg", []string{"pair 2 has a malformed owner", "a-z 0-9 _ -"}},
+		{"transcoder:apiKeys", "-bot:0123456789abcdef", []string{"malformed owner", "starting with a letter or digit"}},
+		{"transcoder:apiKeys", "s-bot:0123456789abcdef", []string{"owner starting with s-", "browser sessions"}},
+		{"transcoder:apiKeys", "alice:0123456789abcde", []string{"key shorter than 16", "at least 16"}},
+		{"transcoder:apiKeys", "alice:0123456789abcdef,alice:0123456789abcdeg", []string{"pairs 1 and 2 have the same owner"}},
+		{"transcoder:apiKeys", "alice:0123456789abcdef,bob:0123456789abcdef", []string{"pairs 1 and 2 have the same key"}},
+		{"transcoder:apiKeys", "alice:" + testToken, []string{"transcoder:apiToken"}},
 	} {
 		_, err := parse("dev", map[string]string{tc.key: tc.value})
 		if err == nil {
@@ -177,20 +188,56 @@ func TestEveryBadKeyIsReportedAtOnce(t *testing.T) {
 	}
 }
 
-func TestTheAPITokenMustBeStoredAsASecretAndIsNeverPrinted(t *testing.T) {
+func TestSecretsMustBeStoredEncryptedAndAreNeverPrinted(t *testing.T) {
 	t.Parallel()
-	values := baseConfig()
-	_, err := stack.ParseConfig("transcoder", "dev", mapSource{values, nil})
-	if err == nil || !strings.Contains(err.Error(), "transcoder:apiToken") || !strings.Contains(err.Error(), "--secret") {
-		t.Fatalf("plain-text token: got %v, want an error asking for --secret", err)
+	for key, value := range map[string]string{
+		"transcoder:apiToken":      testToken,
+		"transcoder:sessionSecret": testSessionSecret,
+		"transcoder:webhookSecret": testWebhookSecret,
+		"transcoder:apiKeys":       testAPIKeys,
+	} {
+		values := baseConfig()
+		values[key] = value
+		plain := slices.DeleteFunc(slices.Clone(secretKeys), func(k string) bool { return k == key })
+		_, err := stack.ParseConfig("transcoder", "dev", mapSource{values, plain})
+		if err == nil || !strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), "--secret") {
+			t.Errorf("plain-text %s: got %v, want an error asking for --secret", key, err)
+			continue
+		}
+		if strings.Contains(err.Error(), value) {
+			t.Errorf("plain-text %s: the error prints it: %v", key, err)
+		}
 	}
-	if strings.Contains(err.Error(), testToken) {
-		t.Errorf("the error prints the token: %v", err)
+	for key, value := range map[string]string{
+		"transcoder:apiToken":      "short-secret",
+		"transcoder:sessionSecret": "a-secret-of-31-characters-xxxxx",
+		"transcoder:webhookSecret": "15-characters-x",
+		"transcoder:apiKeys":       "alice:short-key-1,carol-key-0123456789,s-x:key-of-s-x-0123456789",
+	} {
+		_, err := parse("dev", map[string]string{key: value})
+		if err == nil {
+			t.Errorf("%s=%q: accepted", key, value)
+			continue
+		}
+		for _, part := range strings.FieldsFunc(value, func(r rune) bool { return r == ',' || r == ':' }) {
+			if len(part) > 5 && strings.Contains(err.Error(), part) {
+				t.Errorf("%s: the error prints %q: %v", key, part, err)
+			}
+		}
 	}
-	values["transcoder:apiToken"] = "short-secret"
-	_, err = stack.ParseConfig("transcoder", "dev", mapSource{values, []string{"transcoder:apiToken"}})
-	if err == nil || strings.Contains(err.Error(), "short-secret") {
-		t.Errorf("short token: got %v, want an error without the token", err)
+}
+
+func TestOptionalSecretsMayBeUnsetAndAcceptWhatTheAppAccepts(t *testing.T) {
+	t.Parallel()
+	for name, overrides := range map[string]map[string]string{
+		"unset":                   nil,
+		"set":                     {"transcoder:webhookSecret": testWebhookSecret, "transcoder:apiKeys": testAPIKeys},
+		"one pair, blanks around": {"transcoder:apiKeys": " , carol_3:" + strings.Repeat("k", 16) + " ,"},
+		"a key holding colons":    {"transcoder:apiKeys": "dave:abc:def:0123456789abcdef"},
+	} {
+		if _, err := parse("dev", overrides); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }
 

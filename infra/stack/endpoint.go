@@ -31,6 +31,12 @@ type EndpointArgs struct {
 	LogLevel string
 	// APIToken is the jobs API's bearer token (a secret).
 	APIToken pulumi.StringInput
+	// SessionSecret signs browser sessions and CSRF tokens (a secret).
+	SessionSecret pulumi.StringInput
+	// WebhookSecret signs webhook calls (a secret); nil turns callbacks off.
+	WebhookSecret pulumi.StringInput
+	// APIKeys are the API clients' owner:key pairs (a secret); nil for none.
+	APIKeys pulumi.StringInput
 
 	Topic         *sns.Topic
 	Table         *dynamodb.Table
@@ -180,17 +186,25 @@ func NewEndpoint(ctx *pulumi.Context, name string, args *EndpointArgs, opts ...p
 	})
 }
 
-// endpointEnvironment is the app's configuration, wired from the resources.
+// endpointEnvironment is the app's configuration, wired from the resources;
+// the optional secrets are left out when unset, as the app expects.
 func endpointEnvironment(args *EndpointArgs) pulumi.StringMap {
 	env := pulumi.StringMap{
 		"SNS_TOPIC_ARNS": args.Topic.Arn,
 		"STORE":          pulumi.String("dynamodb"),
 		"DYNAMODB_TABLE": args.Table.Name,
 		"API_TOKEN":      args.APIToken,
+		"SESSION_SECRET": args.SessionSecret,
 		"ENGINE":         pulumi.String(string(args.Transcoder.Engine)),
 		"INPUT_BUCKET":   args.Input.Bucket,
 		"OUTPUT_BUCKET":  args.Output.Bucket,
 		"LOG_LEVEL":      pulumi.String(args.LogLevel),
+	}
+	if args.WebhookSecret != nil {
+		env["WEBHOOK_SECRET"] = args.WebhookSecret
+	}
+	if args.APIKeys != nil {
+		env["API_KEYS"] = args.APIKeys
 	}
 	switch t := args.Transcoder; t.Engine {
 	case MediaConvert:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,14 +43,15 @@ func TestGoldenSnapshotOfEveryResource(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			secrets := requiredSecrets()
 			for _, key := range secure {
-				if key != "transcoder:apiToken" {
-					t.Fatalf("Pulumi.%s.yaml has secret %s: give it a test value here", name, key)
+				if _, ok := secrets[key]; !ok {
+					t.Fatalf("Pulumi.%s.yaml has secret %s: give it a test value in requiredSecrets", name, key)
 				}
 			}
-			config["transcoder:apiToken"] = testToken
+			maps.Copy(config, secrets)
 			res, err := stacktest.Run(stack.Program, stacktest.Options{
-				Project: "transcoder", Stack: name, Config: config, Secrets: []string{"transcoder:apiToken"},
+				Project: "transcoder", Stack: name, Config: config, Secrets: secretKeys,
 			})
 			if err != nil {
 				t.Fatal(err)

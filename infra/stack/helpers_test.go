@@ -11,8 +11,30 @@ import (
 	"transcoder/infra/stacktest"
 )
 
-// testToken stands in for the secret API token.
-const testToken = "test-token-0123456789abcdef"
+// Test values of the secrets.
+const (
+	// testToken stands in for the secret API token.
+	testToken = "test-token-0123456789abcdef"
+	// testSessionSecret stands in for the session secret (32 characters).
+	testSessionSecret = "test-session-secret-0123456789ab"
+	// testWebhookSecret stands in for the webhook secret (16 characters).
+	testWebhookSecret = "test-webhook-sec"
+	// testAPIKeys stand in for two API clients' keys.
+	testAPIKeys = "alice:test-key-alice-0123456789,bob-2:test-key-bob-0123456789"
+)
+
+// secretKeys are the keys `pulumi config set --secret` stores encrypted;
+// the tests mark them secret whether or not they are set.
+var secretKeys = []string{"transcoder:apiToken", "transcoder:sessionSecret", "transcoder:webhookSecret", "transcoder:apiKeys"}
+
+// requiredSecrets are the secrets every stack needs, with test values: they
+// are never in Pulumi.<stack>.yaml, `make stack` generates them.
+func requiredSecrets() map[string]string {
+	return map[string]string{
+		"transcoder:apiToken":      testToken,
+		"transcoder:sessionSecret": testSessionSecret,
+	}
+}
 
 // Type tokens the tests look for.
 const (
@@ -46,10 +68,9 @@ const (
 
 // baseConfig is the least a stack needs; tests add to it.
 func baseConfig() map[string]string {
-	return map[string]string{
-		"aws:region":          "eu-west-1",
-		"transcoder:apiToken": testToken,
-	}
+	cfg := requiredSecrets()
+	cfg["aws:region"] = "eu-west-1"
+	return cfg
 }
 
 // stackRun is one run of the whole program under mocks.
@@ -79,7 +100,7 @@ func tryRun(stackName string, overrides map[string]string) (*stackRun, error) {
 		Project: "transcoder",
 		Stack:   stackName,
 		Config:  cfg,
-		Secrets: []string{"transcoder:apiToken"},
+		Secrets: secretKeys,
 	})
 	r.Result = res
 	return r, err

@@ -88,17 +88,20 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 	}
 
 	endpoint, err := NewEndpoint(ctx, "endpoint", &EndpointArgs{
-		Names:      names,
-		Ephemeral:  cfg.Ephemeral,
-		Archive:    cfg.LambdaArchive,
-		LogLevel:   cfg.LogLevel,
-		APIToken:   cfg.APIToken,
-		Topic:      notifications.Topic,
-		Table:      state.Table,
-		Input:      storage.Input,
-		Output:     storage.Output,
-		Transcoder: transcoder,
-		Key:        key,
+		Names:         names,
+		Ephemeral:     cfg.Ephemeral,
+		Archive:       cfg.LambdaArchive,
+		LogLevel:      cfg.LogLevel,
+		APIToken:      cfg.APIToken,
+		SessionSecret: cfg.SessionSecret,
+		WebhookSecret: cfg.WebhookSecret,
+		APIKeys:       cfg.APIKeys,
+		Topic:         notifications.Topic,
+		Table:         state.Table,
+		Input:         storage.Input,
+		Output:        storage.Output,
+		Transcoder:    transcoder,
+		Key:           key,
 	})
 	if err != nil {
 		return nil, err

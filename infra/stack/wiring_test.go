@@ -19,9 +19,10 @@ var scenarios = []scenario{
 	{"mediaconvert, ephemeral, AWS-managed keys", "pr-7", map[string]string{
 		"transcoder:engine": "mediaconvert", "transcoder:ephemeral": "true",
 	}},
-	{"mediaconvert, protected, customer-managed key, alarm e-mail", "prod", map[string]string{
+	{"mediaconvert, protected, customer-managed key, alarm e-mail, webhooks and API keys", "prod", map[string]string{
 		"transcoder:engine": "mediaconvert", "transcoder:ephemeral": "false", "transcoder:encryption": "kms",
 		"transcoder:alarmEmail": "ops@example.com", "transcoder:allowedOrigins": `["https://app.example.com"]`,
+		"transcoder:webhookSecret": testWebhookSecret, "transcoder:apiKeys": testAPIKeys,
 	}},
 	{"elastictranscoder, ephemeral, AWS-managed keys", "pr-8", map[string]string{
 		"transcoder:engine": "elastictranscoder", "transcoder:ephemeral": "true",
@@ -122,6 +123,7 @@ func TestTheFunctionEnvironmentIsWiredFromTheResources(t *testing.T) {
 			"STORE":          "dynamodb",
 			"DYNAMODB_TABLE": r.output("tableName"),
 			"API_TOKEN":      testToken,
+			"SESSION_SECRET": testSessionSecret,
 			"ENGINE":         sc.engine(),
 			"INPUT_BUCKET":   r.output("inputBucket"),
 			"OUTPUT_BUCKET":  r.output("outputBucket"),
@@ -133,6 +135,15 @@ func TestTheFunctionEnvironmentIsWiredFromTheResources(t *testing.T) {
 		} else {
 			want["ELASTICTRANSCODER_PIPELINE_ID"] = r.output("pipelineId")
 		}
+		// The optional secrets are there only when set: the app turns
+		// callbacks off without WEBHOOK_SECRET.
+		secret := []string{"API_TOKEN", "SESSION_SECRET"}
+		for name, key := range map[string]string{"WEBHOOK_SECRET": "transcoder:webhookSecret", "API_KEYS": "transcoder:apiKeys"} {
+			if v := sc.config[key]; v != "" {
+				want[name] = v
+				secret = append(secret, name)
+			}
+		}
 		vars, _ := fn.Get("environment.variables").(map[string]any)
 		if len(vars) != len(want) {
 			t.Errorf("environment has %d variables, want %d: %v", len(vars), len(want), vars)
@@ -142,11 +153,10 @@ func TestTheFunctionEnvironmentIsWiredFromTheResources(t *testing.T) {
 				t.Errorf("%s = %q, want %q", name, got, value)
 			}
 		}
-		if !fn.IsSecret("environment.variables.API_TOKEN") {
-			t.Error("API_TOKEN is not kept secret")
-		}
-		if fn.IsSecret("environment.variables.SNS_TOPIC_ARNS") {
-			t.Error("the whole environment is secret; only API_TOKEN should be")
+		for name := range want {
+			if got, want := fn.IsSecret("environment.variables."+name), slices.Contains(secret, name); got != want {
+				t.Errorf("%s secret: %v, want %v (secrets: %v)", name, got, want, secret)
+			}
 		}
 	})
 }
