@@ -70,11 +70,13 @@ export PULUMI_BACKEND_URL
 PULUMI_FLAGS ?=
 .PHONY: stack preview up destroy
 
-stack: ## Select (or create) stack STACK (default dev); give it a random secret API token if it has none
+stack: ## Select (or create) stack STACK (default dev); give it a random secret API token and session secret if it has none
 	@case "$(PULUMI_BACKEND_URL)" in file://*) mkdir -p "$(patsubst file://%,%,$(PULUMI_BACKEND_URL))";; esac
 	@$(PULUMI) stack select --create $(STACK)
 	@$(PULUMI) config get --stack $(STACK) transcoder:apiToken >/dev/null 2>&1 || \
 		$(PULUMI) config set --stack $(STACK) --secret transcoder:apiToken "$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+	@$(PULUMI) config get --stack $(STACK) transcoder:sessionSecret >/dev/null 2>&1 || \
+		$(PULUMI) config set --stack $(STACK) --secret transcoder:sessionSecret "$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
 
 preview: build-lambda stack ## Show exactly what `make up` would change on stack STACK (default dev)
 	$(PULUMI) preview --stack $(STACK) --diff $(PULUMI_FLAGS)
