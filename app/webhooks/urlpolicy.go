@@ -16,6 +16,7 @@ type URLError struct {
 	Reason string
 }
 
+// Error says which rule the URL breaks.
 func (e *URLError) Error() string { return "webhooks: callback URL refused: " + e.Reason }
 
 // CheckCallbackURL checks raw against the callback URL policy: at most

@@ -1,0 +1,309 @@
+package webhooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"transcoder/app/jobs"
+)
+
+// MinSecretLength is the shortest secret New accepts, in bytes.
+const MinSecretLength = 16
+
+// batchSize is the most jobs one pass takes from Store.Due.
+const batchSize = 100
+
+// Options configures a Dispatcher. Store and Secret are required; every
+// other field has a default.
+type Options struct {
+	// Store is where jobs and their owed calls are.
+	Store jobs.Store
+	// Secret signs every call; receivers verify with it. At least
+	// MinSecretLength bytes.
+	Secret []byte
+	// HTTPClient makes the calls. Redirects are never followed, whatever
+	// the client's CheckRedirect: a 3xx answer is a failed call. Default: a
+	// client on http.DefaultTransport.
+	HTTPClient *http.Client
+	// Logger receives a line per call and per failure to reach the store.
+	// Default: slog.Default().
+	Logger *slog.Logger
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+	// Poll is how often the store is asked for due calls when nothing kicks
+	// the dispatcher. Default: 1s.
+	Poll time.Duration
+	// Lease is how long a claimed call is kept from other dispatchers; a
+	// dispatcher that dies mid-call leaves it to be retried when the lease
+	// ends. It must exceed Timeout, and leave room to record the outcome.
+	// Default: 30s.
+	Lease time.Duration
+	// Timeout bounds each call, from connecting to reading the answer.
+	// Default: 10s.
+	Timeout time.Duration
+	// MaxAttempts is how many calls are made for one transition before the
+	// dispatcher gives up on it. Default: 10.
+	MaxAttempts int
+	// Backoff is the delay before the next call after attempt failed calls.
+	// Default: DefaultBackoff.
+	Backoff func(attempt int) time.Duration
+	// AllowURL is the callback URL policy, checked before every call (the
+	// HTTP layer checks at submission too, with CheckCallbackURL). A call to
+	// a refused URL is not made and not retried. URLs longer than
+	// MaxURLLength are always refused. Default: URLPolicy(false).
+	AllowURL func(*url.URL) error
+	// View turns a job into the view sent in Payload.View, so that receivers
+	// see what the API shows (download URLs included). Default: the job.
+	View func(*jobs.Job) any
+	// Concurrency is the most calls in flight at once. Default: 4.
+	Concurrency int
+}
+
+// Dispatcher makes the webhook calls that jobs owe. Several dispatchers,
+// in one process or many, may share a store: each call is claimed by one.
+// It is safe for concurrent use.
+type Dispatcher struct {
+	store       jobs.Store
+	secret      []byte
+	client      *http.Client
+	log         *slog.Logger
+	now         func() time.Time
+	poll        time.Duration
+	lease       time.Duration
+	timeout     time.Duration
+	maxAttempts int
+	backoff     func(int) time.Duration
+	allowURL    func(*url.URL) error
+	view        func(*jobs.Job) any
+
+	slots chan struct{} // a token per call in flight
+	kick  chan struct{} // buffered 1: a kick waiting for Run
+
+	mu sync.Mutex
+	// busy holds the jobs a worker of this dispatcher is calling for; true
+	// when a pass found more due for the job meanwhile.
+	busy map[string]bool
+}
+
+// New returns a dispatcher, or an error naming the option that is wrong.
+func New(opts Options) (*Dispatcher, error) {
+	if opts.Store == nil {
+		return nil, errors.New("webhooks: Options.Store is required")
+	}
+	if len(opts.Secret) < MinSecretLength {
+		return nil, fmt.Errorf("webhooks: Options.Secret has %d bytes, fewer than %d", len(opts.Secret), MinSecretLength)
+	}
+	d := &Dispatcher{
+		store:       opts.Store,
+		secret:      append([]byte(nil), opts.Secret...),
+		log:         opts.Logger,
+		now:         opts.Now,
+		poll:        opts.Poll,
+		lease:       opts.Lease,
+		timeout:     opts.Timeout,
+		maxAttempts: opts.MaxAttempts,
+		backoff:     opts.Backoff,
+		allowURL:    opts.AllowURL,
+		view:        opts.View,
+		kick:        make(chan struct{}, 1),
+		busy:        map[string]bool{},
+	}
+	for _, o := range []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{{"Poll", &d.poll, time.Second}, {"Lease", &d.lease, 30 * time.Second}, {"Timeout", &d.timeout, 10 * time.Second}} {
+		if *o.v < 0 {
+			return nil, fmt.Errorf("webhooks: Options.%s %s is negative", o.name, *o.v)
+		}
+		if *o.v == 0 {
+			*o.v = o.def
+		}
+	}
+	if d.lease <= d.timeout {
+		return nil, fmt.Errorf("webhooks: Options.Lease %s must exceed Options.Timeout %s, or a call could outlive its claim", d.lease, d.timeout)
+	}
+	switch {
+	case opts.MaxAttempts < 0:
+		return nil, fmt.Errorf("webhooks: Options.MaxAttempts %d is negative", opts.MaxAttempts)
+	case opts.MaxAttempts == 0:
+		d.maxAttempts = 10
+	}
+	concurrency := opts.Concurrency
+	switch {
+	case concurrency < 0:
+		return nil, fmt.Errorf("webhooks: Options.Concurrency %d is negative", concurrency)
+	case concurrency == 0:
+		concurrency = 4
+	}
+	d.slots = make(chan struct{}, concurrency)
+
+	client := http.Client{}
+	if opts.HTTPClient != nil {
+		client = *opts.HTTPClient
+	}
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	d.client = &client
+	if d.log == nil {
+		d.log = slog.Default()
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	if d.backoff == nil {
+		d.backoff = DefaultBackoff
+	}
+	if d.allowURL == nil {
+		d.allowURL = URLPolicy(false)
+	}
+	if d.view == nil {
+		d.view = defaultView
+	}
+	return d, nil
+}
+
+// Kick wakes Run for a pass now rather than at the next poll. The HTTP
+// layer calls it after an Apply that owed a call, so that the call goes out
+// within milliseconds. It never blocks; kicks while a pass is pending merge.
+func (d *Dispatcher) Kick() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run makes due calls until ctx is done: a pass at once (calls left owed by
+// an earlier process), then one at every Poll or Kick, and another straight
+// away after a pass that found a full batch. It returns once the calls in
+// flight have finished and their outcomes are recorded, so that stopping a
+// process leaves no claim to expire.
+func (d *Dispatcher) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	timer := time.NewTimer(d.poll)
+	defer timer.Stop()
+	for ctx.Err() == nil {
+		full, err := d.dispatch(ctx, &wg, &tally{})
+		if err != nil && ctx.Err() == nil {
+			d.log.Error("webhooks: pass failed", "err", err)
+		}
+		if full && err == nil {
+			continue
+		}
+		timer.Reset(d.poll)
+		select {
+		case <-ctx.Done():
+		case <-d.kick:
+		case <-timer.C:
+		}
+	}
+}
+
+// DeliverDue makes one pass: every call due now, up to a batch, and waits
+// for them. It returns how many calls were made, whatever their outcome,
+// and the failures to reach the store. It is for tests and for a scheduled
+// invocation (a Lambda) where no Run loop lives.
+func (d *Dispatcher) DeliverDue(ctx context.Context) (int, error) {
+	var wg sync.WaitGroup
+	var t tally
+	_, err := d.dispatch(ctx, &wg, &t)
+	wg.Wait()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.calls, errors.Join(append([]error{err}, t.errs...)...)
+}
+
+// tally counts what the workers of one pass did.
+type tally struct {
+	mu    sync.Mutex
+	calls int
+	errs  []error
+}
+
+func (t *tally) add(called bool, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if called {
+		t.calls++
+	}
+	if err != nil {
+		t.errs = append(t.errs, err)
+	}
+}
+
+// dispatch takes the jobs with calls due from the store and hands each to a
+// worker, which makes the job's calls one after the other, in transition
+// order, so that a receiver usually hears of a job's states in order (a
+// retry can still overtake). Workers are counted in wg; dispatch returns
+// once each has a slot. full reports a batch that may have left calls due.
+func (d *Dispatcher) dispatch(ctx context.Context, wg *sync.WaitGroup, t *tally) (full bool, err error) {
+	now := d.now()
+	due, err := d.store.Due(ctx, now, batchSize)
+	if err != nil {
+		return false, fmt.Errorf("webhooks: find due calls: %w", err)
+	}
+	for _, j := range due {
+		ids := dueDeliveries(j, now)
+		if len(ids) == 0 || !d.begin(j.ID) {
+			continue
+		}
+		select {
+		case d.slots <- struct{}{}:
+		case <-ctx.Done():
+			d.end(j.ID)
+			return false, fmt.Errorf("webhooks: pass interrupted: %w", ctx.Err())
+		}
+		wg.Go(func() {
+			defer d.end(j.ID)
+			defer func() { <-d.slots }()
+			for _, id := range ids {
+				if ctx.Err() != nil {
+					return // a claimed call is finished; an unclaimed one waits
+				}
+				t.add(d.deliver(ctx, j.ID, id))
+			}
+		})
+	}
+	return len(due) == batchSize, nil
+}
+
+// dueDeliveries lists the ids of j's calls that can be claimed at now.
+func dueDeliveries(j *jobs.Job, now time.Time) []string {
+	var ids []string
+	for _, w := range j.Webhooks {
+		if w.Pending() && !w.NextAttempt.After(now) && !w.LeaseUntil.After(now) {
+			ids = append(ids, w.ID)
+		}
+	}
+	return ids
+}
+
+// begin marks job id busy, or reports false when a worker already has it
+// and asks that worker to kick another pass when it is done.
+func (d *Dispatcher) begin(id string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, busy := d.busy[id]; busy {
+		d.busy[id] = true
+		return false
+	}
+	d.busy[id] = false
+	return true
+}
+
+// end releases job id, kicking a pass when one skipped it meanwhile.
+func (d *Dispatcher) end(id string) {
+	d.mu.Lock()
+	again := d.busy[id]
+	delete(d.busy, id)
+	d.mu.Unlock()
+	if again {
+		d.Kick()
+	}
+}
