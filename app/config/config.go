@@ -89,6 +89,9 @@ type Config struct {
 	// ShutdownTimeout bounds the wait for in-flight requests on SIGTERM
 	// (SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
+	// CPUProfile names a file to write a CPU profile to, from start to
+	// shutdown (CPU_PROFILE); for finding where time goes under load.
+	CPUProfile string
 	// Lambda is true when the process runs on AWS Lambda
 	// (AWS_LAMBDA_RUNTIME_API is set by the runtime).
 	Lambda bool
@@ -143,6 +146,7 @@ var Vars = []Var{
 	{"LOCAL_SNS_REORDER", "0", "how long the local SNS holds deliveries to reorder them, a Go duration (testing)"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"SHUTDOWN_TIMEOUT", "10s", "how long SIGTERM waits for in-flight requests"},
+	{"CPU_PROFILE", "", "file to write a Go CPU profile to, from start to shutdown (profiling)"},
 }
 
 var (
@@ -183,6 +187,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		MediaConvertQueueARN: get("MEDIACONVERT_QUEUE_ARN", ""),
 		PipelineID:           get("ELASTICTRANSCODER_PIPELINE_ID", ""),
 		Lambda:               getenv("AWS_LAMBDA_RUNTIME_API") != "",
+		CPUProfile:           get("CPU_PROFILE", ""),
 	}
 
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
