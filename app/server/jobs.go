@@ -272,3 +272,7 @@ func (s *Server) unavailable(c *gin.Context, doing string, err error) {
 	s.deps.Logger.Error(doing, "path", c.Request.URL.Path, "err", err)
 	c.JSON(http.StatusServiceUnavailable, gin.H{"error": doing + " failed; try again"})
 }
+
+// View is the job as the API shows it, download URLs included; webhook
+// payloads carry it.
+func (s *Server) View(j *jobs.Job) any { return s.view(context.Background(), j) }

@@ -33,6 +33,8 @@ import (
 	"transcoder/app/server"
 	"transcoder/app/sns"
 	"transcoder/app/sqlite"
+	"transcoder/app/web"
+	"transcoder/app/webhooks"
 )
 
 func main() {
@@ -99,6 +101,16 @@ type service struct {
 	srv      *server.Server
 	store    jobs.Store
 	pipeline *pipeline
+	// webhooks delivers job callbacks; nil when WEBHOOK_SECRET is unset.
+	webhooks *webhooks.Dispatcher
+}
+
+// kicker hands the server the dispatcher, or nothing (not a typed nil).
+func kicker(d *webhooks.Dispatcher) interface{ Kick() } {
+	if d == nil {
+		return nil
+	}
+	return d
 }
 
 // newService builds the service; baseURL is where it listens (empty on
@@ -138,6 +150,23 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger, ba
 		svc.close(logger)
 		return nil, err
 	}
+	localMode := cfg.Engine == config.Local
+	var checkCallback func(string) error
+	if len(cfg.WebhookSecret) > 0 {
+		svc.webhooks, err = webhooks.New(webhooks.Options{
+			Store:       store,
+			Secret:      cfg.WebhookSecret,
+			Logger:      logger.With("component", "webhooks"),
+			MaxAttempts: 20, // about a day of back-off
+			AllowURL:    webhooks.URLPolicy(localMode),
+			View:        func(j *jobs.Job) any { return svc.srv.View(j) },
+		})
+		if err != nil {
+			svc.close(logger)
+			return nil, err
+		}
+		checkCallback = func(raw string) error { return webhooks.CheckCallbackURL(raw, localMode) }
+	}
 	svc.srv = server.New(server.Deps{
 		Logger:        logger,
 		Store:         store,
@@ -150,6 +179,9 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger, ba
 		APIToken:      cfg.APIToken,
 		APIKeys:       cfg.APIKeys,
 		SessionSecret: secret,
+		CheckCallback: checkCallback,
+		Webhooks:      kicker(svc.webhooks),
+		Assets:        web.Assets(),
 		Metrics:       metrics,
 	})
 	return svc, nil
@@ -179,6 +211,15 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, svc *se
 	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
+	dispatched := make(chan struct{})
+	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	go func() {
+		defer close(dispatched)
+		if svc.webhooks != nil {
+			svc.webhooks.Run(dctx)
+		}
+	}()
+	defer func() { stopDispatch(); <-dispatched }()
 	svc.srv.SetReady(true)
 	url := "http://" + ln.Addr().String()
 	logger.Info("listening", "addr", ln.Addr().String(), "url", url, "store", cfg.Store, "engine", cfg.Engine)
