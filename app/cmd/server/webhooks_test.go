@@ -1,0 +1,93 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"transcoder/app/webhooks"
+)
+
+func TestEveryTransitionOfAJobWithACallbackIsPostedSignedOnce(t *testing.T) {
+	const secret = "webhook-secret-0123456789"
+	var mu sync.Mutex
+	got := map[string]int{} // delivery id -> calls
+	var states []string
+	failedOnce := false
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := webhooks.Verify([]byte(secret), r.Header.Get(webhooks.SignatureHeader), body, time.Now(), time.Minute); err != nil {
+			t.Errorf("a call did not verify: %v", err)
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		var p struct{ Job, State, Delivery string }
+		json.Unmarshal(body, &p)
+		mu.Lock()
+		defer mu.Unlock()
+		if p.State == "PROGRESSING" && !failedOnce {
+			failedOnce = true // the first try fails: the dispatcher must retry
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		got[p.Delivery]++
+		states = append(states, p.State)
+	}))
+	defer receiver.Close()
+
+	env := pipelineEnv(t)
+	env["WEBHOOK_SECRET"] = secret
+	in := start(t, env)
+	alice := bearer(t, in.url, aliceKey)
+	var job jobView
+	if status := alice.call("POST", "/jobs", map[string]any{
+		"input": alice.upload(tone(t, 1), "audio/wav"), "presets": []string{"mp3"}, "callbackUrl": receiver.URL + "/hook",
+	}, &job); status != 201 {
+		t.Fatalf("POST /jobs: %d", status)
+	}
+	alice.await(job.ID)
+
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var view struct {
+			Webhooks []struct {
+				State       string
+				Attempts    int
+				DeliveredAt time.Time
+			}
+		}
+		alice.call("GET", "/jobs/"+job.ID, nil, &view)
+		delivered := 0
+		for _, d := range view.Webhooks {
+			if !d.DeliveredAt.IsZero() {
+				delivered++
+			}
+		}
+		if delivered == 3 {
+			for _, d := range view.Webhooks {
+				if want := map[string]int{"PROGRESSING": 2}[d.State]; want != 0 && d.Attempts != want {
+					t.Errorf("%s took %d attempts, want %d", d.State, d.Attempts, want)
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("webhooks not all delivered: %+v", view.Webhooks)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 3 {
+		t.Fatalf("deliveries %v, want one per transition (SUBMITTED, PROGRESSING, COMPLETE)", got)
+	}
+	for id, n := range got {
+		if n != 1 {
+			t.Errorf("%s delivered %d times", id, n)
+		}
+	}
+}
