@@ -10,7 +10,9 @@
 // measured in the same run, so that every figure reads as a ratio against a
 // baseline rather than as an absolute that depends on the machine.
 //
-// Usage: loadtest -server bin/server [-conns 32] [-duration 4s]
+// Then it runs the whole one-machine pipeline (see pipelineBench).
+//
+// Usage: loadtest -server bin/server [-conns 32] [-duration 4s] [-pipeline-jobs 12]
 package main
 
 import (
@@ -47,6 +49,9 @@ type options struct {
 	conns    int
 	duration time.Duration
 	perJob   int
+
+	pipelineJobs, pipelineConcurrency int
+	pipelineSeconds                   float64
 }
 
 func main() {
@@ -55,8 +60,16 @@ func main() {
 	flag.IntVar(&o.conns, "conns", 32, "keep-alive connections of the load generator")
 	flag.DurationVar(&o.duration, "duration", 4*time.Second, "length of each load phase")
 	flag.IntVar(&o.perJob, "events-per-job", 8, "notifications per job")
+	flag.IntVar(&o.pipelineJobs, "pipeline-jobs", 12, "jobs through the local pipeline (0 skips that part)")
+	flag.IntVar(&o.pipelineConcurrency, "pipeline-concurrency", runtime.NumCPU(), "jobs the local engine runs at once")
+	flag.Float64Var(&o.pipelineSeconds, "pipeline-seconds", 10, "length of each job's input, in seconds")
 	flag.Parse()
-	if err := run(o); err != nil {
+	err := run(o)
+	if err == nil && o.pipelineJobs > 0 {
+		fmt.Println()
+		err = pipelineBench(o.server, o.pipelineJobs, o.pipelineConcurrency, o.pipelineSeconds)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
@@ -200,6 +213,19 @@ type server struct {
 
 type cpuTimes struct{ full time.Duration }
 
+// freeAddr returns a loopback address with a port nobody listens on.
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startServer starts the server for the SNS load: the MediaConvert engine
+// (no job is started, so AWS is never called) and the signer's certificate
+// pinned, so that its messages verify as Amazon's would.
 func startServer(bin string, signer *snstest.Signer) (*server, error) {
 	dir, err := os.MkdirTemp("", "transcoder-loadtest-")
 	if err != nil {
@@ -210,26 +236,33 @@ func startServer(bin string, signer *snstest.Signer) (*server, error) {
 	if err := signer.Pin(certs); err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := startProcess(bin, dir, freeAddr(), "ENGINE=mediaconvert", "INPUT_BUCKET=bench-input", "OUTPUT_BUCKET=bench-output",
+		"MEDIACONVERT_ROLE_ARN=arn:aws:iam::123456789012:role/bench", "MEDIACONVERT_QUEUE_ARN=arn:aws:mediaconvert:us-east-1:123456789012:queues/Default",
+		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench",
+		"SNS_TOPIC_ARNS="+topic, "SNS_CERT_DIR="+certs, "API_TOKEN=loadtest-token-0123456789")
 	if err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	s.dir = dir
+	return s, nil
+}
+
+// startProcess runs the server binary on addr with its data in dir and the
+// given environment, and waits until /healthz answers 200.
+func startProcess(bin, dir, addr string, env ...string) (*server, error) {
 	logs, err := os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(), "ADDR="+addr, "ENGINE=mediaconvert", "INPUT_BUCKET=bench-input", "OUTPUT_BUCKET=bench-output",
-		"MEDIACONVERT_ROLE_ARN=arn:aws:iam::123456789012:role/bench", "MEDIACONVERT_QUEUE_ARN=arn:aws:mediaconvert:us-east-1:123456789012:queues/Default",
-		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench", "DATA_DIR="+filepath.Join(dir, "data"), "SNS_TOPIC_ARNS="+topic,
-		"SNS_CERT_DIR="+certs, "API_TOKEN=loadtest-token-0123456789", "GOMAXPROCS="+strconv.Itoa(runtime.GOMAXPROCS(0)))
+	cmd.Env = append(append(os.Environ(), "ADDR="+addr, "DATA_DIR="+filepath.Join(dir, "data"),
+		"GOMAXPROCS="+strconv.Itoa(runtime.GOMAXPROCS(0))), env...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s (run `make build` first): %w", bin, err)
 	}
-	s := &server{cmd: cmd, addr: addr, dir: dir}
+	s := &server{cmd: cmd, addr: addr}
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		resp, err := http.Get("http://" + addr + "/healthz")
 		if err == nil {
@@ -250,7 +283,9 @@ func startServer(bin string, signer *snstest.Signer) (*server, error) {
 func (s *server) stop() {
 	s.cmd.Process.Signal(os.Interrupt)
 	s.cmd.Wait()
-	os.RemoveAll(s.dir)
+	if s.dir != "" {
+		os.RemoveAll(s.dir)
+	}
 }
 
 // cpuNow reads the server's user+system CPU time from /proc.
