@@ -105,12 +105,27 @@ type service struct {
 	webhooks *webhooks.Dispatcher
 }
 
-// kicker hands the server the dispatcher, or nothing (not a typed nil).
-func kicker(d *webhooks.Dispatcher) interface{ Kick() } {
-	if d == nil {
+// kicker hands the server the dispatcher, or nothing (not a typed nil). On
+// Lambda nothing runs between requests, so there a kick delivers what is due
+// (this call's and any earlier retries) before the request ends.
+func kicker(d *webhooks.Dispatcher, lambda bool) interface{ Kick() } {
+	switch {
+	case d == nil:
 		return nil
+	case lambda:
+		return inlineDelivery{d}
 	}
 	return d
+}
+
+// inlineDelivery delivers due webhook calls within the request that owed
+// them, bounded well inside SNS's 15-second timeout.
+type inlineDelivery struct{ d *webhooks.Dispatcher }
+
+func (i inlineDelivery) Kick() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	i.d.DeliverDue(ctx)
 }
 
 // newService builds the service; baseURL is where it listens (empty on
@@ -180,7 +195,7 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger, ba
 		APIKeys:       cfg.APIKeys,
 		SessionSecret: secret,
 		CheckCallback: checkCallback,
-		Webhooks:      kicker(svc.webhooks),
+		Webhooks:      kicker(svc.webhooks, cfg.Lambda),
 		Assets:        web.Assets(),
 		Metrics:       metrics,
 	})
