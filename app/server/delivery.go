@@ -73,7 +73,8 @@ func (s *Server) handleDelivery() gin.HandlerFunc {
 			c.JSON(o.status, gin.H{"error": o.err.Error()})
 			return
 		}
-		c.JSON(o.status, gin.H{"outcome": o.label})
+		// Labels are plain words: no JSON escaping is needed.
+		c.Data(o.status, "application/json; charset=utf-8", []byte(`{"outcome":"`+o.label+`"}`))
 	}
 }
 

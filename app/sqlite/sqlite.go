@@ -53,6 +53,7 @@ type Store struct {
 	get       *sql.Stmt // on read
 	selectDoc *sql.Stmt // on write
 	upsert    *sql.Stmt // on write
+	updateDoc *sql.Stmt // on write
 
 	requests   chan *request
 	writerDone chan struct{}
@@ -138,6 +139,10 @@ func (s *Store) open() error {
 		return fmt.Errorf("sqlite: prepare the job upsert on %s: %w", s.path, err)
 	}
 
+	if s.updateDoc, err = s.write.Prepare(`UPDATE jobs SET version = ?, updated_at = ?, doc = ? WHERE id = ?`); err != nil {
+		return fmt.Errorf("sqlite: prepare the job update on %s: %w", s.path, err)
+	}
+
 	s.read, err = sql.Open("sqlite", dsn(s.path, url.Values{
 		"_pragma": {
 			fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()),
@@ -207,7 +212,7 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var errs []error
-	for _, stmt := range []*sql.Stmt{s.get, s.selectDoc, s.upsert} {
+	for _, stmt := range []*sql.Stmt{s.get, s.selectDoc, s.upsert, s.updateDoc} {
 		if stmt != nil {
 			errs = append(errs, stmt.Close())
 		}

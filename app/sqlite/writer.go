@@ -133,6 +133,7 @@ func (s *Store) commit(batch []*request) {
 	// requests see the changes of earlier ones. A job handed out in an answer
 	// is never modified again: a later request for it applies to a copy.
 	current := map[string]*jobs.Job{}
+	indexed := map[string]index{} // as stored before the batch
 	answered := map[*jobs.Job]bool{}
 	var dirty []string // ids of changed jobs, in the order they changed
 	isDirty := map[string]bool{}
@@ -148,7 +149,9 @@ func (s *Store) commit(batch []*request) {
 				results[i].err = err
 				continue
 			}
-			if j == nil && r.create {
+			if j != nil {
+				indexed[id] = indexOf(j)
+			} else if r.create {
 				j = jobs.New(id)
 			}
 			current[id] = j
@@ -158,10 +161,7 @@ func (s *Store) commit(batch []*request) {
 			continue
 		}
 		if answered[j] {
-			if j, err = clone(j); err != nil {
-				results[i].err = err
-				continue
-			}
+			j = j.Clone()
 		}
 		recorded, changed := r.change(j)
 		if changed {
@@ -176,7 +176,8 @@ func (s *Store) commit(batch []*request) {
 	}
 
 	for _, id := range dirty {
-		if err := s.store(tx, current[id]); err != nil {
+		old, stored := indexed[id]
+		if err := s.store(tx, current[id], old, stored); err != nil {
 			failAll(err)
 			return
 		}
@@ -205,17 +206,35 @@ func (s *Store) load(tx *sql.Tx, id string) (*jobs.Job, error) {
 	return decode(id, doc)
 }
 
-// store writes j in tx.
-func (s *Store) store(tx *sql.Tx, j *jobs.Job) error {
+// index is what the table's indexes hold of a job besides its creation
+// time, which never changes.
+type index struct {
+	owner string
+	due   sql.NullInt64
+}
+
+func indexOf(j *jobs.Job) index {
+	x := index{owner: j.Owner}
+	if t, ok := j.NextDelivery(); ok {
+		x.due = sql.NullInt64{Int64: t.UnixNano(), Valid: true}
+	}
+	return x
+}
+
+// store writes j in tx. A job already stored whose indexed columns keep their
+// values (most updates: progress, attributes) has only its document
+// rewritten, which leaves every index alone.
+func (s *Store) store(tx *sql.Tx, j *jobs.Job, old index, stored bool) error {
 	doc, err := json.Marshal(j)
 	if err != nil {
 		return fmt.Errorf("sqlite: encode job %q: %w", j.ID, err)
 	}
-	var due sql.NullInt64
-	if t, ok := j.NextDelivery(); ok {
-		due = sql.NullInt64{Int64: t.UnixNano(), Valid: true}
+	x := indexOf(j)
+	if stored && x == old {
+		_, err = tx.Stmt(s.updateDoc).Exec(j.Version, j.UpdatedAt.UnixNano(), string(doc), j.ID)
+	} else {
+		_, err = tx.Stmt(s.upsert).Exec(j.ID, j.Version, j.CreatedAt.UnixNano(), j.UpdatedAt.UnixNano(), string(doc), x.owner, x.due)
 	}
-	_, err = tx.Stmt(s.upsert).Exec(j.ID, j.Version, j.CreatedAt.UnixNano(), j.UpdatedAt.UnixNano(), string(doc), j.Owner, due)
 	if err != nil {
 		return fmt.Errorf("sqlite: write job %q to %s: %w", j.ID, s.path, err)
 	}
