@@ -1,6 +1,7 @@
 package elastictranscoder
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"transcoder/app/jobs"
 	"transcoder/app/presets"
+	"transcoder/app/s3"
 )
 
 // Engine starts transcode jobs on a pipeline of the legacy Amazon Elastic
@@ -62,11 +64,23 @@ type RequestError struct {
 	JobID string
 	// Reason says which rule the request breaks.
 	Reason string
+	// Err is the broken rule's error: a *jobs.StartRequestError for the
+	// rules every engine holds a request to, an *s3.URIError for a key S3
+	// would refuse.
+	Err error
 }
 
 // Error names the job and why it cannot start.
 func (e *RequestError) Error() string {
 	return fmt.Sprintf("elastictranscoder: cannot start job %q: %s", e.JobID, e.Reason)
+}
+
+// Unwrap returns the broken rule's error.
+func (e *RequestError) Unwrap() error { return e.Err }
+
+// refuse returns the RequestError for req, which breaks the rule err states.
+func refuse(req jobs.StartRequest, err error) *RequestError {
+	return &RequestError{JobID: cmp.Or(req.Metadata[jobs.MetadataJobID], req.JobID), Reason: err.Error(), Err: err}
 }
 
 // pipelineID is the shape of Elastic Transcoder's pipeline ids.
@@ -113,43 +127,26 @@ func (e *Engine) Start(ctx context.Context, req jobs.StartRequest) (string, erro
 
 // createJobInput validates req and turns it into a CreateJob request.
 func (e *Engine) createJobInput(req jobs.StartRequest) (*awselastictranscoder.CreateJobInput, error) {
-	jobID := req.Metadata[jobs.MetadataJobID]
-	refuse := func(format string, args ...any) error {
-		id := jobID
-		if id == "" {
-			id = req.JobID
-		}
-		return &RequestError{JobID: id, Reason: fmt.Sprintf(format, args...)}
+	if err := req.Validate(); err != nil {
+		return nil, refuse(req, err)
 	}
-	switch {
-	case jobID == "":
-		return nil, refuse("metadata has no %s: the job's notifications could not find it", jobs.MetadataJobID)
-	case req.JobID != "" && req.JobID != jobID:
-		return nil, refuse("metadata's %s %q is not the request's JobID %q", jobs.MetadataJobID, jobID, req.JobID)
-	case len(req.Metadata) > maxUserMetadata:
-		return nil, refuse("metadata has %d entries: Elastic Transcoder takes at most %d", len(req.Metadata), maxUserMetadata)
+	if n := len(req.Metadata); n > maxUserMetadata {
+		return nil, refuse(req, fmt.Errorf("metadata has %d entries: Elastic Transcoder takes at most %d", n, maxUserMetadata))
 	}
-	_, inputKey, ok := splitS3(req.Input)
-	if !ok || inputKey == "" || strings.HasSuffix(inputKey, "/") {
-		return nil, refuse("input %q is not an S3 object: give s3://<bucket>/<key>", req.Input)
+	// The pipeline fixes both buckets: the job names keys only.
+	_, inputKey, err := s3.ParseURI(req.Input)
+	if err != nil {
+		return nil, refuse(req, err)
 	}
-	_, keyPrefix, ok := splitS3(req.OutputPrefix)
-	if !ok || !strings.HasSuffix(req.OutputPrefix, "/") {
-		return nil, refuse("output prefix %q is not an S3 folder: give s3://<bucket>/<prefix>/", req.OutputPrefix)
-	}
-	if len(req.Presets) == 0 {
-		return nil, refuse("no presets: a job needs at least one output")
+	_, keyPrefix, err := s3.ParsePrefix(req.OutputPrefix)
+	if err != nil {
+		return nil, refuse(req, err)
 	}
 	outputs := make([]types.CreateJobOutput, len(req.Presets))
 	for i, p := range req.Presets {
-		for _, q := range req.Presets[:i] {
-			if q.Name == p.Name {
-				return nil, refuse("preset %q is asked for twice: both outputs would be written to one file", p.Name)
-			}
-		}
 		id, err := systemPreset(p)
 		if err != nil {
-			return nil, refuse("%v", err)
+			return nil, refuse(req, err)
 		}
 		outputs[i] = types.CreateJobOutput{
 			// The key under OutputKeyPrefix: <preset>/<input base><ext>.
@@ -167,17 +164,6 @@ func (e *Engine) createJobInput(req jobs.StartRequest) (*awselastictranscoder.Cr
 		in.OutputKeyPrefix = aws.String(keyPrefix)
 	}
 	return in, nil
-}
-
-// splitS3 splits s3://bucket/key into its bucket and key; ok is false for
-// anything else.
-func splitS3(uri string) (bucket, key string, ok bool) {
-	rest, ok := strings.CutPrefix(uri, "s3://")
-	if !ok {
-		return "", "", false
-	}
-	bucket, key, ok = strings.Cut(rest, "/")
-	return bucket, key, ok && bucket != ""
 }
 
 // systemPresets are the Elastic Transcoder system presets that make the

@@ -141,8 +141,8 @@ func request(t *testing.T, names ...string) jobs.StartRequest {
 	}
 	return jobs.StartRequest{
 		JobID:        "job-1",
-		Input:        "s3://in/uploads/alice/song.final.wav",
-		OutputPrefix: "s3://out/jobs/job-1/",
+		Input:        "s3://media-in/uploads/alice/song.final.wav",
+		OutputPrefix: "s3://media-out/jobs/job-1/",
 		Presets:      ps,
 		Metadata:     map[string]string{jobs.MetadataJobID: "job-1", "owner": "alice"},
 	}
@@ -222,7 +222,7 @@ func TestStartSendsOneCreateJobWithAnOutputPerPresetInTheOrderAsked(t *testing.T
 func TestAnOutputPrefixAtTheBucketsRootSendsNoOutputKeyPrefix(t *testing.T) {
 	e, rec := newEngine(t, http.StatusCreated, nil, createdAnswer)
 	req := request(t, "mp3")
-	req.OutputPrefix = "s3://out/"
+	req.OutputPrefix = "s3://media-out/"
 	if _, err := e.Start(context.Background(), req); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -240,12 +240,12 @@ func TestAnOutputPrefixAtTheBucketsRootSendsNoOutputKeyPrefix(t *testing.T) {
 // would publish it, through the package's own Decoder.
 func TestTheJobsNotificationsNameItsOutputsAtOutputURI(t *testing.T) {
 	inputs := []string{
-		"s3://in/song.wav",
-		"s3://in/uploads/alice/song.final.wav",
-		"s3://in/uploads/alice/no-extension",
-		"s3://in/uploads/alice/Dreams (live).mp3",
+		"s3://media-in/song.wav",
+		"s3://media-in/uploads/alice/song.final.wav",
+		"s3://media-in/uploads/alice/no-extension",
+		"s3://media-in/uploads/alice/Dreams (live).mp3",
 	}
-	decoder, err := elastictranscoder.NewDecoder("out")
+	decoder, err := elastictranscoder.NewDecoder("media-out")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,9 +396,11 @@ func TestStartRefusesAnInvalidRequestBeforeSendingIt(t *testing.T) {
 		}, "is not what system preset 1351620000001-300020 makes"},
 		{"an input that is not in S3", func(r *jobs.StartRequest) { r.Input = "https://example.com/song.wav" }, "not an S3 object"},
 		{"an input without a bucket", func(r *jobs.StartRequest) { r.Input = "s3:///song.wav" }, "not an S3 object"},
-		{"an input that is a folder", func(r *jobs.StartRequest) { r.Input = "s3://in/uploads/" }, "not an S3 object"},
-		{"an output prefix that is not a folder", func(r *jobs.StartRequest) { r.OutputPrefix = "s3://out/jobs/job-1" }, "not an S3 folder"},
+		{"an input that is a folder", func(r *jobs.StartRequest) { r.Input = "s3://media-in/uploads/" }, "not an S3 object"},
+		{"an output prefix that is not a folder", func(r *jobs.StartRequest) { r.OutputPrefix = "s3://media-out/jobs/job-1" }, "not an S3 folder"},
 		{"an output prefix that is not in S3", func(r *jobs.StartRequest) { r.OutputPrefix = "jobs/job-1/" }, "not an S3 folder"},
+		{"an input key S3 would refuse", func(r *jobs.StartRequest) { r.Input = "s3://media-in/uploads/../secret.wav" }, `key has a ".." path segment`},
+		{"an output prefix S3 would refuse", func(r *jobs.StartRequest) { r.OutputPrefix = "s3://media-out/jobs//job-1/" }, "prefix has an empty path segment"},
 		{"no correlation id", func(r *jobs.StartRequest) { delete(r.Metadata, jobs.MetadataJobID) }, "no " + jobs.MetadataJobID},
 		{"no metadata at all", func(r *jobs.StartRequest) { r.Metadata = nil }, "no " + jobs.MetadataJobID},
 		{"a correlation id of another job", func(r *jobs.StartRequest) { r.Metadata[jobs.MetadataJobID] = "job-2" }, `is not the request's JobID "job-1"`},

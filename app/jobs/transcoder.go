@@ -18,22 +18,6 @@ type Transcoder interface {
 	Start(ctx context.Context, req StartRequest) (engineJobID string, err error)
 }
 
-// StartRequest is what an engine needs to run a job.
-type StartRequest struct {
-	// JobID is transcoder's id for the job.
-	JobID string
-	// Input is the source file, as s3://bucket/key.
-	Input string
-	// OutputPrefix is s3://bucket/prefix/ under which every output is
-	// written, each as OutputURI names it.
-	OutputPrefix string
-	// Presets are the outputs to produce, one file each.
-	Presets []presets.Preset
-	// Metadata is passed to the engine and comes back in every event; it
-	// always holds MetadataJobID.
-	Metadata map[string]string
-}
-
 // OutputURI is where every engine writes the output of preset p for input
 // (an s3:// URI): under the job's prefix, in a folder named after the preset,
 // with the input's base name and the preset's extension. Engines that name

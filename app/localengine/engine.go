@@ -23,13 +23,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
 	"transcoder/app/jobs"
 	"transcoder/app/mediaconvert"
-	"transcoder/app/presets"
 )
 
 // Storage is where inputs are read and outputs written, by s3:// URI. The S3
@@ -218,8 +216,8 @@ func newTool(name, configured string) tool {
 // Start accepts the job, records it in the journal and queues it; it returns
 // the job's MediaConvert-style id at once, and the job runs in the
 // background, reported by its events. It refuses (with ErrInvalidRequest) a
-// request without an s3:// input, an s3:// output prefix ending in "/",
-// presets the engine can render, and transcoder's job id in the metadata.
+// request that breaks the rules of jobs.StartRequest.Validate, or asks for a
+// preset the engine cannot render.
 func (e *Engine) Start(ctx context.Context, req jobs.StartRequest) (string, error) {
 	if err := e.validate(req); err != nil {
 		return "", err
@@ -260,43 +258,19 @@ func (e *Engine) Start(ctx context.Context, req jobs.StartRequest) (string, erro
 	return id, nil
 }
 
+// validate refuses, wrapping ErrInvalidRequest, a request that breaks the
+// rules every engine holds a request to (jobs.StartRequest.Validate) or asks
+// for a preset ffmpeg is not told how to make here.
 func (e *Engine) validate(req jobs.StartRequest) error {
-	invalid := func(format string, args ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidRequest}, args...)...)
+	if err := req.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
-	if _, key, ok := splitS3(req.Input); !ok || key == "" || strings.HasSuffix(key, "/") {
-		return invalid("input %q is not an object's URI: use s3://bucket/key", req.Input)
-	}
-	if _, _, ok := splitS3(req.OutputPrefix); !ok || !strings.HasSuffix(req.OutputPrefix, "/") {
-		return invalid("output prefix %q is not a folder's URI: use s3://bucket/prefix/, with the final slash", req.OutputPrefix)
-	}
-	if len(req.Presets) == 0 {
-		return invalid("no presets: ask for one or more of %s", strings.Join(presets.Names(), ", "))
-	}
-	seen := map[string]bool{}
 	for _, p := range req.Presets {
 		if _, err := outputArgs(p); err != nil {
-			return invalid("%v", err)
+			return fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 		}
-		if seen[p.Name] {
-			return invalid("preset %q is asked for twice: its two outputs would be the same file", p.Name)
-		}
-		seen[p.Name] = true
-	}
-	if req.Metadata[jobs.MetadataJobID] == "" {
-		return invalid("metadata has no %q: set it to transcoder's job id, so that the job's events find their job", jobs.MetadataJobID)
 	}
 	return nil
-}
-
-// splitS3 splits s3://bucket/key.
-func splitS3(uri string) (bucket, key string, ok bool) {
-	rest, ok := strings.CutPrefix(uri, "s3://")
-	if !ok {
-		return "", "", false
-	}
-	bucket, key, _ = strings.Cut(rest, "/")
-	return bucket, key, bucket != ""
 }
 
 // Cancel stops a queued or running job (killing its ffmpeg); the job then

@@ -1,6 +1,7 @@
 package mediaconvert
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -60,11 +61,22 @@ type RequestError struct {
 	JobID string
 	// Reason says which rule the request breaks.
 	Reason string
+	// Err is the broken rule's error: a *jobs.StartRequestError for the
+	// rules every engine holds a request to.
+	Err error
 }
 
 // Error names the job and why it cannot start.
 func (e *RequestError) Error() string {
 	return fmt.Sprintf("mediaconvert: cannot start job %q: %s", e.JobID, e.Reason)
+}
+
+// Unwrap returns the broken rule's error.
+func (e *RequestError) Unwrap() error { return e.Err }
+
+// refuse returns the RequestError for req, which breaks the rule err states.
+func refuse(req jobs.StartRequest, err error) *RequestError {
+	return &RequestError{JobID: cmp.Or(req.Metadata[jobs.MetadataJobID], req.JobID), Reason: err.Error(), Err: err}
 }
 
 var (
@@ -124,14 +136,14 @@ const audioSelector = "Audio Selector 1"
 
 // createJobInput validates req and turns it into a CreateJob request.
 func (e *Engine) createJobInput(req jobs.StartRequest) (*awsmediaconvert.CreateJobInput, error) {
-	if err := checkRequest(req); err != nil {
-		return nil, err
+	if err := req.Validate(); err != nil {
+		return nil, refuse(req, err)
 	}
 	groups := make([]types.OutputGroup, len(req.Presets))
 	for i, p := range req.Presets {
 		out, err := audioOutput(p)
 		if err != nil {
-			return nil, &RequestError{JobID: req.Metadata[jobs.MetadataJobID], Reason: err.Error()}
+			return nil, refuse(req, err)
 		}
 		uri := jobs.OutputURI(req.OutputPrefix, req.Input, p)
 		groups[i] = types.OutputGroup{
@@ -162,53 +174,6 @@ func (e *Engine) createJobInput(req jobs.StartRequest) (*awsmediaconvert.CreateJ
 			OutputGroups: groups,
 		},
 	}, nil
-}
-
-// checkRequest refuses a request MediaConvert would reject or whose events
-// could not find their job, saying which rule it breaks.
-func checkRequest(req jobs.StartRequest) error {
-	jobID := req.Metadata[jobs.MetadataJobID]
-	refuse := func(format string, args ...any) error {
-		id := jobID
-		if id == "" {
-			id = req.JobID
-		}
-		return &RequestError{JobID: id, Reason: fmt.Sprintf(format, args...)}
-	}
-	switch {
-	case jobID == "":
-		return refuse("metadata has no %s: the job's events could not find it", jobs.MetadataJobID)
-	case req.JobID != "" && req.JobID != jobID:
-		return refuse("metadata's %s %q is not the request's JobID %q", jobs.MetadataJobID, jobID, req.JobID)
-	}
-	if _, key, ok := splitS3(req.Input); !ok || key == "" || strings.HasSuffix(key, "/") {
-		return refuse("input %q is not an S3 object: give s3://<bucket>/<key>", req.Input)
-	}
-	if _, _, ok := splitS3(req.OutputPrefix); !ok || !strings.HasSuffix(req.OutputPrefix, "/") {
-		return refuse("output prefix %q is not an S3 folder: give s3://<bucket>/<prefix>/", req.OutputPrefix)
-	}
-	if len(req.Presets) == 0 {
-		return refuse("no presets: a job needs at least one output")
-	}
-	seen := make(map[string]bool, len(req.Presets))
-	for _, p := range req.Presets {
-		if seen[p.Name] {
-			return refuse("preset %q is asked for twice: both outputs would be written to one file", p.Name)
-		}
-		seen[p.Name] = true
-	}
-	return nil
-}
-
-// splitS3 splits s3://bucket/key into its bucket and key; ok is false for
-// anything else.
-func splitS3(uri string) (bucket, key string, ok bool) {
-	rest, ok := strings.CutPrefix(uri, "s3://")
-	if !ok {
-		return "", "", false
-	}
-	bucket, key, ok = strings.Cut(rest, "/")
-	return bucket, key, ok && bucket != ""
 }
 
 // audioOutputs says, for each codec of the presets, which container

@@ -8,7 +8,9 @@
 // has landed with Storage.Head, engines read inputs and write outputs, and
 // users download outputs with a presigned GET (Storage.PresignDownload).
 //
-// Objects are named by URI, s3://bucket/key, the form jobs store. ParseURI
-// is strict, so that a URI that reaches S3 names exactly the object it seems
-// to: its errors, like UploadKey's, are typed and say which rule failed.
+// Objects are named by URI, s3://bucket/key, the form jobs store, and the
+// folders outputs are written under by s3://bucket/prefix/. ParseURI and
+// ParsePrefix are strict, so that a URI that reaches S3 names exactly the
+// object it seems to: their errors, like UploadKey's, are typed and say which
+// rule failed.
 package s3

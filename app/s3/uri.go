@@ -53,6 +53,39 @@ func ParseURI(uri string) (bucket, key string, err error) {
 	return bucket, key, nil
 }
 
+// ParsePrefix splits s3://bucket/prefix/, a folder under which objects are
+// written, into its bucket and key prefix: "" for the bucket's root, else
+// ending in "/". ParseURI refuses such a URI, whose key ends in an empty
+// segment; ParsePrefix holds the prefix to the rules of a key under it, so
+// that prefix plus any name ParseURI takes as a key is one ParseURI takes
+// too (within the length limit). The error is a *URIError that says which
+// rule failed.
+func ParsePrefix(uri string) (bucket, prefix string, err error) {
+	if !strings.HasSuffix(uri, "/") {
+		return "", "", &URIError{URI: uri, Reason: `does not end with "/": a prefix is a folder`}
+	}
+	rest, ok := strings.CutPrefix(uri, scheme)
+	if !ok {
+		return "", "", &URIError{URI: uri, Reason: `does not start with "s3://"`}
+	}
+	bucket, prefix, _ = strings.Cut(rest, "/")
+	if reason := checkBucket(bucket); reason != "" {
+		return "", "", &URIError{URI: uri, Reason: "bucket " + reason}
+	}
+	if prefix == "" {
+		return bucket, "", nil
+	}
+	if len(prefix) >= maxKeyBytes {
+		return "", "", &URIError{URI: uri, Reason: "prefix leaves no room for a key within 1024 bytes"}
+	}
+	// The shortest key under the prefix breaks a rule exactly when the
+	// prefix does.
+	if reason := checkKey(prefix + "x"); reason != "" {
+		return "", "", &URIError{URI: uri, Reason: "prefix " + reason}
+	}
+	return bucket, prefix, nil
+}
+
 // checkBucket returns why name is not a valid general purpose bucket name, or
 // "" if it is one. The rules are S3's naming rules.
 func checkBucket(name string) string {

@@ -86,6 +86,62 @@ func TestParseURIRefuses(t *testing.T) {
 	}
 }
 
+func TestParsePrefix(t *testing.T) {
+	tests := []struct {
+		name   string
+		uri    string
+		bucket string
+		prefix string
+	}{
+		{"a bucket's root is the empty prefix", "s3://media-out/", "media-out", ""},
+		{"a folder keeps its final slash", "s3://media-out/jobs/j1/", "media-out", "jobs/j1/"},
+		{"a prefix as long as a key under it allows is accepted", "s3://media-out/" + strings.Repeat("k", 1022) + "/", "media-out", strings.Repeat("k", 1022) + "/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bucket, prefix, err := s3.ParsePrefix(tt.uri)
+			if err != nil || bucket != tt.bucket || prefix != tt.prefix {
+				t.Fatalf("ParsePrefix(%q) = %q, %q, %v; want %q, %q", tt.uri, bucket, prefix, err, tt.bucket, tt.prefix)
+			}
+			if _, _, err := s3.ParseURI(tt.uri + "a"); err != nil {
+				t.Fatalf("a key under the prefix is refused: %v", err)
+			}
+		})
+	}
+}
+
+func TestParsePrefixRefuses(t *testing.T) {
+	tests := []struct {
+		name   string
+		uri    string
+		reason string
+	}{
+		{"an empty string is refused", "", `does not end with "/"`},
+		{"an object's URI is refused", "s3://media-out/jobs/j1", `does not end with "/"`},
+		{"a bucket without its slash is refused", "s3://media-out", `does not end with "/"`},
+		{"another scheme is refused", "https://media-out/jobs/", `does not start with "s3://"`},
+		{"an empty bucket is refused", "s3:///jobs/", "bucket is empty"},
+		{"a two-character bucket is refused", "s3://ou/jobs/", "bucket must be 3 to 63 characters long"},
+		{"a prefix starting with a slash is refused", "s3://media-out//jobs/", "prefix has an empty path segment"},
+		{"a prefix with a doubled slash is refused", "s3://media-out/jobs//j1/", "prefix has an empty path segment"},
+		{"a prefix climbing out of its folder is refused", "s3://media-out/jobs/../", `prefix has a ".." path segment`},
+		{"a prefix with a control character is refused", "s3://media-out/jo\x00bs/", "prefix holds a control character"},
+		{"a prefix leaving no room for a key is refused", "s3://media-out/" + strings.Repeat("k", 1023) + "/", "prefix leaves no room for a key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bucket, prefix, err := s3.ParsePrefix(tt.uri)
+			var uerr *s3.URIError
+			if !errors.As(err, &uerr) {
+				t.Fatalf("ParsePrefix(%q) = %q, %q, %v; want a *URIError", tt.uri, bucket, prefix, err)
+			}
+			if uerr.URI != tt.uri || !strings.HasPrefix(uerr.Reason, tt.reason) {
+				t.Fatalf("ParsePrefix(%q) refused %q for %q, want the reason %q", tt.uri, uerr.URI, uerr.Reason, tt.reason)
+			}
+		})
+	}
+}
+
 func TestURIErrorQuotesWhatItCannotPrint(t *testing.T) {
 	_, _, err := s3.ParseURI("s3://media-in/a\nFAKE LOG LINE")
 	if err == nil || strings.Contains(err.Error(), "\n") {
