@@ -5,12 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"transcoder/app/elastictranscoder"
+	"transcoder/app/internal/awstest"
 	"transcoder/app/jobs"
 	"transcoder/app/presets"
 )
@@ -33,83 +31,12 @@ const (
 
 var config = elastictranscoder.EngineConfig{PipelineID: pipeline}
 
-// recorded is one request as the stand-in Elastic Transcoder received it.
-type recorded struct {
-	Method, Path string
-	Header       http.Header
-	// Body is the request's JSON document, decoded.
-	Body map[string]any
-}
-
-// recorder stands in for the Elastic Transcoder API, the one part of the
-// system that cannot run here: it records every request it receives and
-// answers each with status and body, as CreateJob would.
-type recorder struct {
-	t      *testing.T
-	URL    string
-	status int
-	header http.Header
-	body   string
-
-	mu       sync.Mutex
-	requests []recorded
-}
-
 // createdAnswer is CreateJob's answer, cut down to what a client reads.
 const createdAnswer = `{"Job":{"Id":"` + createdID + `","PipelineId":"` + pipeline + `","Status":"Submitted"}}`
 
-// newRecorder starts a stand-in that answers every request with status,
-// header and body.
-func newRecorder(t *testing.T, status int, header http.Header, body string) *recorder {
-	t.Helper()
-	r := &recorder{t: t, status: status, header: header, body: body}
-	srv := httptest.NewServer(http.HandlerFunc(r.serve))
-	t.Cleanup(srv.Close)
-	r.URL = srv.URL
-	return r
-}
-
-func (r *recorder) serve(w http.ResponseWriter, req *http.Request) {
-	raw, err := io.ReadAll(req.Body)
-	if err != nil {
-		r.t.Errorf("reading the request body: %v", err)
-	}
-	var body map[string]any
-	if err := json.Unmarshal(raw, &body); err != nil {
-		r.t.Errorf("the request body is not a JSON object: %v\n%s", err, raw)
-	}
-	r.mu.Lock()
-	r.requests = append(r.requests, recorded{Method: req.Method, Path: req.URL.Path, Header: req.Header.Clone(), Body: body})
-	r.mu.Unlock()
-	for k, vs := range r.header {
-		w.Header()[k] = vs
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(r.status)
-	io.WriteString(w, r.body)
-}
-
-// Requests returns what the stand-in has received so far.
-func (r *recorder) Requests() []recorded {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]recorded(nil), r.requests...)
-}
-
-// only returns the one request the stand-in received, failing the test if
-// there were more or none.
-func (r *recorder) only() recorded {
-	r.t.Helper()
-	got := r.Requests()
-	if len(got) != 1 {
-		r.t.Fatalf("Elastic Transcoder received %d requests, want exactly 1", len(got))
-	}
-	return got[0]
-}
-
 // clientFor returns a real Elastic Transcoder client that sends to the
 // stand-in, signing with static credentials.
-func clientFor(r *recorder) *awselastictranscoder.Client {
+func clientFor(r *awstest.Server) *awselastictranscoder.Client {
 	return awselastictranscoder.New(awselastictranscoder.Options{
 		Region:       region,
 		BaseEndpoint: aws.String(r.URL),
@@ -119,9 +46,9 @@ func clientFor(r *recorder) *awselastictranscoder.Client {
 
 // newEngine returns an engine talking to a stand-in that answers with
 // status, header and body.
-func newEngine(t *testing.T, status int, header http.Header, body string) (*elastictranscoder.Engine, *recorder) {
+func newEngine(t *testing.T, status int, header http.Header, body string) (*elastictranscoder.Engine, *awstest.Server) {
 	t.Helper()
-	r := newRecorder(t, status, header, body)
+	r := awstest.NewServer(t, status, header, body)
 	e, err := elastictranscoder.NewEngine(clientFor(r), config)
 	if err != nil {
 		t.Fatalf("NewEngine: %v", err)
@@ -202,7 +129,7 @@ func TestStartSendsOneCreateJobWithAnOutputPerPresetInTheOrderAsked(t *testing.T
 			if id != createdID {
 				t.Errorf("Start returned id %q, want Elastic Transcoder's %q", id, createdID)
 			}
-			got := rec.only()
+			got := rec.Only()
 			if got.Method != http.MethodPost || got.Path != "/2012-09-25/jobs" {
 				t.Errorf("request is %s %s, want POST /2012-09-25/jobs", got.Method, got.Path)
 			}
@@ -226,7 +153,7 @@ func TestAnOutputPrefixAtTheBucketsRootSendsNoOutputKeyPrefix(t *testing.T) {
 	if _, err := e.Start(context.Background(), req); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	body := rec.only().Body
+	body := rec.Only().Body
 	if v, ok := body["OutputKeyPrefix"]; ok {
 		t.Errorf("OutputKeyPrefix is %q, want none", v)
 	}
@@ -262,7 +189,7 @@ func TestTheJobsNotificationsNameItsOutputsAtOutputURI(t *testing.T) {
 				Outputs         []struct{ Key, PresetId string }
 				UserMetadata    map[string]string
 			}
-			b, _ := json.Marshal(rec.only().Body)
+			b, _ := json.Marshal(rec.Only().Body)
 			if err := json.Unmarshal(b, &sent); err != nil {
 				t.Fatal(err)
 			}
@@ -333,7 +260,7 @@ func TestStartReportsAFailedCreateJobNamingTheOperationAndTheJob(t *testing.T) {
 					t.Errorf("error %v does not wrap the API's %s", err, tt.wantCode)
 				}
 			}
-			rec.only()
+			rec.Only()
 		})
 	}
 }
@@ -347,7 +274,7 @@ func TestNewEngineRefusesWhatIsNotAPipelineID(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := newRecorder(t, http.StatusCreated, nil, createdAnswer)
+			rec := awstest.NewServer(t, http.StatusCreated, nil, createdAnswer)
 
 			e, err := elastictranscoder.NewEngine(clientFor(rec), elastictranscoder.EngineConfig{PipelineID: tt.id})
 			if err == nil {
@@ -365,7 +292,7 @@ func TestNewEngineRefusesWhatIsNotAPipelineID(t *testing.T) {
 					t.Errorf("error %q does not say %q", err, s)
 				}
 			}
-			if n := len(rec.Requests()); n != 0 {
+			if n := rec.Count(); n != 0 {
 				t.Errorf("Elastic Transcoder received %d requests", n)
 			}
 		})
@@ -427,7 +354,7 @@ func TestStartRefusesAnInvalidRequestBeforeSendingIt(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not say %q", err, tt.want)
 			}
-			if n := len(rec.Requests()); n != 0 {
+			if n := rec.Count(); n != 0 {
 				t.Errorf("Elastic Transcoder received %d requests for a request that was refused", n)
 			}
 		})
@@ -441,7 +368,7 @@ func TestEveryPresetHasASystemPreset(t *testing.T) {
 			if _, err := e.Start(context.Background(), request(t, p.Name)); err != nil {
 				t.Fatalf("Start: %v", err)
 			}
-			rec.only()
+			rec.Only()
 		})
 	}
 }

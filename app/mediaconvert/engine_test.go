@@ -4,13 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"path"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,6 +15,7 @@ import (
 	awsmediaconvert "github.com/aws/aws-sdk-go-v2/service/mediaconvert"
 	"github.com/aws/smithy-go"
 
+	"transcoder/app/internal/awstest"
 	"transcoder/app/jobs"
 	"transcoder/app/mediaconvert"
 	"transcoder/app/presets"
@@ -33,79 +31,8 @@ const (
 
 var config = mediaconvert.EngineConfig{RoleARN: roleARN, QueueARN: queueARN}
 
-// recorded is one request as the stand-in MediaConvert received it.
-type recorded struct {
-	Method, Path string
-	Header       http.Header
-	// Body is the request's JSON document, decoded.
-	Body map[string]any
-}
-
-// recorder stands in for the MediaConvert API, the one part of the system
-// that cannot run here: it records every request it receives and answers
-// each with status and body, as CreateJob would.
-type recorder struct {
-	t      *testing.T
-	URL    string
-	status int
-	header http.Header
-	body   string
-
-	mu       sync.Mutex
-	requests []recorded
-}
-
 // createdAnswer is CreateJob's answer, cut down to what a client reads.
 const createdAnswer = `{"job":{"id":"` + createdID + `","role":"` + roleARN + `","status":"SUBMITTED","settings":{}}}`
-
-// newRecorder starts a stand-in that answers every request with status,
-// header and body.
-func newRecorder(t *testing.T, status int, header http.Header, body string) *recorder {
-	t.Helper()
-	r := &recorder{t: t, status: status, header: header, body: body}
-	srv := httptest.NewServer(http.HandlerFunc(r.serve))
-	t.Cleanup(srv.Close)
-	r.URL = srv.URL
-	return r
-}
-
-func (r *recorder) serve(w http.ResponseWriter, req *http.Request) {
-	raw, err := io.ReadAll(req.Body)
-	if err != nil {
-		r.t.Errorf("reading the request body: %v", err)
-	}
-	var body map[string]any
-	if err := json.Unmarshal(raw, &body); err != nil {
-		r.t.Errorf("the request body is not a JSON object: %v\n%s", err, raw)
-	}
-	r.mu.Lock()
-	r.requests = append(r.requests, recorded{Method: req.Method, Path: req.URL.Path, Header: req.Header.Clone(), Body: body})
-	r.mu.Unlock()
-	for k, vs := range r.header {
-		w.Header()[k] = vs
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(r.status)
-	io.WriteString(w, r.body)
-}
-
-// Requests returns what the stand-in has received so far.
-func (r *recorder) Requests() []recorded {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]recorded(nil), r.requests...)
-}
-
-// only returns the one request the stand-in received, failing the test if
-// there were more or none.
-func (r *recorder) only() recorded {
-	r.t.Helper()
-	got := r.Requests()
-	if len(got) != 1 {
-		r.t.Fatalf("MediaConvert received %d requests, want exactly 1", len(got))
-	}
-	return got[0]
-}
 
 // fixedToken makes the SDK's client request token predictable, so that the
 // whole request body can be compared.
@@ -115,7 +42,7 @@ func (fixedToken) GetIdempotencyToken() (string, error) { return "token-1", nil 
 
 // clientFor returns a real MediaConvert client that sends to the stand-in,
 // signing with static credentials.
-func clientFor(r *recorder) *awsmediaconvert.Client {
+func clientFor(r *awstest.Server) *awsmediaconvert.Client {
 	return awsmediaconvert.New(awsmediaconvert.Options{
 		Region:                   region,
 		BaseEndpoint:             aws.String(r.URL),
@@ -126,9 +53,9 @@ func clientFor(r *recorder) *awsmediaconvert.Client {
 
 // newEngine returns an engine talking to a stand-in that answers with
 // status, header and body.
-func newEngine(t *testing.T, status int, header http.Header, body string) (*mediaconvert.Engine, *recorder) {
+func newEngine(t *testing.T, status int, header http.Header, body string) (*mediaconvert.Engine, *awstest.Server) {
 	t.Helper()
-	r := newRecorder(t, status, header, body)
+	r := awstest.NewServer(t, status, header, body)
 	e, err := mediaconvert.NewEngine(clientFor(r), config)
 	if err != nil {
 		t.Fatalf("NewEngine: %v", err)
@@ -237,7 +164,7 @@ func TestStartSendsOneCreateJobWithAnOutputGroupPerPresetInTheOrderAsked(t *test
 			if id != createdID {
 				t.Errorf("Start returned id %q, want MediaConvert's %q", id, createdID)
 			}
-			got := rec.only()
+			got := rec.Only()
 			if got.Method != http.MethodPost || got.Path != "/2017-08-29/jobs" {
 				t.Errorf("request is %s %s, want POST /2017-08-29/jobs", got.Method, got.Path)
 			}
@@ -280,7 +207,7 @@ func TestEveryPresetLandsAtOutputURIByMediaConvertsNaming(t *testing.T) {
 						}
 					}
 				}
-				b, _ := json.Marshal(rec.only().Body)
+				b, _ := json.Marshal(rec.Only().Body)
 				if err := json.Unmarshal(b, &sent); err != nil {
 					t.Fatal(err)
 				}
@@ -341,7 +268,7 @@ func TestStartReportsAFailedCreateJobNamingTheOperationAndTheJob(t *testing.T) {
 					t.Errorf("error %v does not wrap the API's %s", err, tt.wantCode)
 				}
 			}
-			rec.only()
+			rec.Only()
 		})
 	}
 }
@@ -363,7 +290,7 @@ func TestNewEngineRefusesConfigurationThatCannotWork(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := newRecorder(t, http.StatusCreated, nil, createdAnswer)
+			rec := awstest.NewServer(t, http.StatusCreated, nil, createdAnswer)
 
 			e, err := mediaconvert.NewEngine(clientFor(rec), tt.cfg)
 			if err == nil {
@@ -381,7 +308,7 @@ func TestNewEngineRefusesConfigurationThatCannotWork(t *testing.T) {
 					t.Errorf("error %q does not say %q", err, s)
 				}
 			}
-			if n := len(rec.Requests()); n != 0 {
+			if n := rec.Count(); n != 0 {
 				t.Errorf("MediaConvert received %d requests", n)
 			}
 		})
@@ -389,7 +316,7 @@ func TestNewEngineRefusesConfigurationThatCannotWork(t *testing.T) {
 }
 
 func TestNewEngineNamesEveryBadFieldAtOnce(t *testing.T) {
-	rec := newRecorder(t, http.StatusCreated, nil, createdAnswer)
+	rec := awstest.NewServer(t, http.StatusCreated, nil, createdAnswer)
 	_, err := mediaconvert.NewEngine(clientFor(rec), mediaconvert.EngineConfig{})
 	if err == nil {
 		t.Fatal("NewEngine accepted an empty configuration")
@@ -466,7 +393,7 @@ func TestStartRefusesAnInvalidRequestBeforeSendingIt(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not say %q", err, tt.want)
 			}
-			if n := len(rec.Requests()); n != 0 {
+			if n := rec.Count(); n != 0 {
 				t.Errorf("MediaConvert received %d requests for a request that was refused", n)
 			}
 		})
