@@ -3,19 +3,20 @@
 // the production verifier with messages it must accept (or, tampered, refuse)
 // without weakening any of its rules: the certificate is pinned through
 // SNS_CERT_DIR under a real-looking SNS URL.
+//
+// Signing and the delivery body are package localsns's, the project's one
+// owner of both; snstest adds only what a test needs and the local topic
+// must never have: a certificate named for sns.amazonaws.com at an Amazon
+// URL, and message ids and tokens that count up.
 package snstest
 
 import (
-	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -26,27 +27,29 @@ import (
 	"sync/atomic"
 	"time"
 
+	"transcoder/app/localsns"
 	"transcoder/app/sns"
 )
 
 // Signer signs messages for one topic.
 type Signer struct {
-	Key     *rsa.PrivateKey
-	CertPEM []byte
-	// CertURL is where SNS would publish the certificate; the verifier finds
-	// it pinned under path.Base(CertURL).
-	CertURL string
+	// Key is the private key messages are signed with, for a benchmark
+	// that measures RSA itself.
+	Key *rsa.PrivateKey
 	// Topic is the TopicArn of every message.
 	Topic string
 	// Version is the SignatureVersion used: "1" or "2" (the default).
 	Version string
-	seq     atomic.Int64
+
+	signer *localsns.Signer
+	seq    atomic.Int64
 }
 
 // NewSigner makes a fresh 2048-bit key and a certificate for
-// sns.amazonaws.com valid from a year ago to a year ahead.
+// sns.amazonaws.com valid from a year ago to a year ahead, served (as far as
+// the verifier knows) at an Amazon URL whose name follows the certificate.
 func NewSigner(topic string) (*Signer, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := rsa.GenerateKey(rand.Reader, localsns.KeyBits)
 	if err != nil {
 		return nil, err
 	}
@@ -64,28 +67,32 @@ func NewSigner(topic string) (*Signer, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256(der)
+	certURL := "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-" + hex.EncodeToString(sum[:16]) + ".pem"
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	return &Signer{
 		Key:     key,
-		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		CertURL: "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-" + hex.EncodeToString(sum[:16]) + ".pem",
 		Topic:   topic,
 		Version: "2",
+		signer:  localsns.NewSigner(key, certPEM, certURL),
 	}, nil
 }
 
-// Pin writes the certificate into dir under the name the verifier looks up.
+// Pin writes the certificate into dir under the name the verifier looks up,
+// path.Base of its URL.
 func (s *Signer) Pin(dir string) error {
-	return os.WriteFile(filepath.Join(dir, path.Base(s.CertURL)), s.CertPEM, 0o644)
+	return os.WriteFile(filepath.Join(dir, path.Base(s.signer.CertURL())), s.signer.CertPEM(), 0o644)
 }
 
-// Notification returns a signed Notification carrying message, stamped at.
+// Notification returns a signed Notification carrying message, stamped at,
+// with an UnsubscribeURL as SNS gives one.
 func (s *Signer) Notification(message string, at time.Time) *sns.Message {
 	m := &sns.Message{
-		Type:      sns.TypeNotification,
-		MessageID: s.nextID(),
-		TopicARN:  s.Topic,
-		Message:   message,
-		Timestamp: at.UTC().Format("2006-01-02T15:04:05.000Z"),
+		Type:           sns.TypeNotification,
+		MessageID:      s.nextID(),
+		TopicARN:       s.Topic,
+		Message:        message,
+		Timestamp:      at.UTC().Format(localsns.TimestampFormat),
+		UnsubscribeURL: "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=" + s.Topic + ":sub",
 	}
 	s.Sign(m)
 	return m
@@ -100,63 +107,26 @@ func (s *Signer) Confirmation(typ, subscribeURL string, at time.Time) *sns.Messa
 		Token:        "token-" + strconv.FormatInt(s.seq.Load(), 10),
 		TopicARN:     s.Topic,
 		Message:      "You have chosen to subscribe to the topic " + s.Topic + ".",
-		Timestamp:    at.UTC().Format("2006-01-02T15:04:05.000Z"),
+		Timestamp:    at.UTC().Format(localsns.TimestampFormat),
 		SubscribeURL: subscribeURL,
 	}
 	s.Sign(m)
 	return m
 }
 
-// Sign sets m's SignatureVersion, SigningCertURL and Signature.
+// Sign sets m's SignatureVersion (s.Version), SigningCertURL and Signature,
+// as after a change to a signed field. It panics if m cannot be signed: a
+// test's mistake.
 func (s *Signer) Sign(m *sns.Message) {
-	m.SignatureVersion = s.Version
-	m.SigningCertURL = s.CertURL
-	data, err := m.StringToSign()
-	if err != nil {
+	if err := s.signer.Sign(m, s.Version); err != nil {
 		panic(fmt.Sprintf("snstest: signing a %q message: %v", m.Type, err))
 	}
-	var sig []byte
-	if s.Version == "1" {
-		h := sha1.Sum(data)
-		sig, err = rsa.SignPKCS1v15(nil, s.Key, crypto.SHA1, h[:])
-	} else {
-		h := sha256.Sum256(data)
-		sig, err = rsa.SignPKCS1v15(nil, s.Key, crypto.SHA256, h[:])
-	}
-	if err != nil {
-		panic(fmt.Sprintf("snstest: signing: %v", err))
-	}
-	m.Signature = base64.StdEncoding.EncodeToString(sig)
 }
 
 func (s *Signer) nextID() string {
 	return fmt.Sprintf("00000000-0000-4000-8000-%012d", s.seq.Add(1))
 }
 
-// Body renders m as the JSON body SNS POSTs to an HTTP endpoint.
-func Body(m *sns.Message) []byte {
-	v := map[string]string{
-		"Type":             m.Type,
-		"MessageId":        m.MessageID,
-		"TopicArn":         m.TopicARN,
-		"Message":          m.Message,
-		"Timestamp":        m.Timestamp,
-		"SignatureVersion": m.SignatureVersion,
-		"Signature":        m.Signature,
-		"SigningCertURL":   m.SigningCertURL,
-	}
-	if m.Type == sns.TypeNotification {
-		if m.HasSubject || m.Subject != "" {
-			v["Subject"] = m.Subject
-		}
-		v["UnsubscribeURL"] = "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=" + m.TopicARN + ":sub"
-	} else {
-		v["Token"] = m.Token
-		v["SubscribeURL"] = m.SubscribeURL
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
+// Body renders m as the JSON body SNS POSTs to an HTTP endpoint: it is
+// localsns.Body, named here so that a test needs one import.
+func Body(m *sns.Message) []byte { return localsns.Body(m) }
