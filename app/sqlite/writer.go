@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"transcoder/app/jobs"
 )
@@ -75,15 +76,18 @@ func (s *Store) submit(r *request) (jobs.Change, error) {
 }
 
 // writer serves requests until Close closes the channel, taking every
-// request already waiting into the same transaction, up to MaxBatch.
+// request that arrives within Linger of the first into the same transaction,
+// up to MaxBatch.
 func (s *Store) writer() {
 	defer close(s.writerDone)
 	batch := make([]*request, 0, MaxBatch)
+	linger := time.NewTimer(Linger)
 	for r := range s.requests {
 		if hook := s.beforeBatch.Load(); hook != nil {
 			(*hook)()
 		}
 		batch = append(batch[:0], r)
+		linger.Reset(Linger)
 	fill:
 		for len(batch) < MaxBatch {
 			select {
@@ -92,10 +96,11 @@ func (s *Store) writer() {
 					break fill
 				}
 				batch = append(batch, r)
-			default:
+			case <-linger.C:
 				break fill
 			}
 		}
+		linger.Stop()
 		s.commit(batch)
 		clear(batch) // let answered requests go
 	}

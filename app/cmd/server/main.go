@@ -213,6 +213,10 @@ func (s *service) close(logger *slog.Logger) {
 	if err := s.store.Close(); err != nil {
 		logger.Error("closing the store", "err", err)
 	}
+	if st, ok := s.store.(*sqlite.Store); ok {
+		stats := st.Stats()
+		logger.Info("store closed", "requests", stats.Requests, "commits", stats.Commits, "largest_batch", stats.MaxBatch)
+	}
 }
 
 // serve runs the HTTP server on ln until ctx is done.

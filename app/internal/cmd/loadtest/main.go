@@ -21,6 +21,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -283,8 +284,29 @@ func startProcess(bin, dir, addr string, env ...string) (*server, error) {
 func (s *server) stop() {
 	s.cmd.Process.Signal(os.Interrupt)
 	s.cmd.Wait()
+	s.reportStore()
 	if s.dir != "" {
 		os.RemoveAll(s.dir)
+	}
+}
+
+// reportStore prints what the server's store said as it closed: how many
+// deliveries shared each durable commit.
+func (s *server) reportStore() {
+	logs, err := os.ReadFile(filepath.Join(s.dir, "server.log"))
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(logs), "\n") {
+		var l struct {
+			Msg               string
+			Requests, Commits float64
+			LargestBatch      float64 `json:"largest_batch"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "store closed" && l.Commits > 0 {
+			fmt.Printf("store: %.0f changes in %.0f durable commits (%.1f per commit, at most %.0f)\n",
+				l.Requests, l.Commits, l.Requests/l.Commits, l.LargestBatch)
+		}
 	}
 }
 
