@@ -62,8 +62,9 @@ func (j *Job) Apply(u *Update) (recorded []Transition, changed bool) {
 	if j.ID == "" {
 		j.ID = u.JobID
 	}
+	at := u.At.UTC() // stored times are UTC, whatever zone the engine wrote
 	if j.CreatedAt.IsZero() {
-		j.CreatedAt = u.At
+		j.CreatedAt = at
 		changed = true
 	}
 	changed = setIfEmpty(&j.Owner, u.Owner) || changed
@@ -84,7 +85,7 @@ func (j *Job) Apply(u *Update) (recorded []Transition, changed bool) {
 	}
 	if target.rank() > j.State.rank() {
 		j.State = target
-		t := Transition{State: target, At: u.At}
+		t := Transition{State: target, At: at}
 		j.Transitions = append(j.Transitions, t)
 		recorded = append(recorded, t)
 		changed = true
@@ -101,7 +102,10 @@ func (j *Job) Apply(u *Update) (recorded []Transition, changed bool) {
 
 	changed = j.mergeInput(u.Input) || changed
 	for _, o := range u.Outputs {
-		changed = j.mergeOutput(o, u.State.Terminal()) || changed
+		// Only the event of the state the job ended in has the last word
+		// on an output: a losing terminal event (CANCELED after COMPLETE)
+		// must not flip it on every redelivery.
+		changed = j.mergeOutput(o, u.State.Terminal() && u.State == j.State) || changed
 	}
 	if u.Error != nil && j.State == Failed && j.Error == nil {
 		e := *u.Error
@@ -131,8 +135,8 @@ func (j *Job) Apply(u *Update) (recorded []Transition, changed bool) {
 	}
 
 	if changed {
-		if u.At.After(j.UpdatedAt) {
-			j.UpdatedAt = u.At
+		if at.After(j.UpdatedAt) {
+			j.UpdatedAt = at
 		}
 		j.Version++
 	}

@@ -206,3 +206,26 @@ func TestOwnerNameAndPresetsAreSetOnceByWhoeverKnowsThem(t *testing.T) {
 		t.Fatalf("job %+v", j)
 	}
 }
+
+func TestALosingTerminalEventNeverFlipsAnOutputOnRedelivery(t *testing.T) {
+	j := jobs.New("j")
+	done := &jobs.Update{JobID: "j", At: at(1), State: jobs.Complete, Outputs: []jobs.Output{{URI: "s3://o/a", Status: "COMPLETE"}}}
+	late := &jobs.Update{JobID: "j", At: at(2), State: jobs.Canceled, Outputs: []jobs.Output{{URI: "s3://o/a", Status: "CANCELED"}}}
+	j.Apply(done)
+	v := j.Version
+	for range 3 {
+		j.Apply(late)
+		j.Apply(done)
+	}
+	if j.Outputs[0].Status != "COMPLETE" || j.Version != v {
+		t.Fatalf("output %q at version %d (from %d): redeliveries changed the job", j.Outputs[0].Status, j.Version, v)
+	}
+}
+
+func TestTimesAreKeptInUTC(t *testing.T) {
+	j := jobs.New("j")
+	j.Apply(&jobs.Update{JobID: "j", At: at(0).In(time.FixedZone("X", 3600)), State: jobs.Complete})
+	if j.CreatedAt.Location() != time.UTC || j.Transitions[0].At.Location() != time.UTC || j.UpdatedAt.Location() != time.UTC {
+		t.Fatalf("times not in UTC: %v %v %v", j.CreatedAt, j.Transitions[0].At, j.UpdatedAt)
+	}
+}
