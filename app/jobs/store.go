@@ -19,7 +19,9 @@ type Store interface {
 	// anything and increments Version when it does (Job's methods do).
 	// Concurrent calls for one job are serialised, so a change made by fn
 	// after checking the job (claiming a webhook call) is made by one caller
-	// only. It returns the job as stored afterwards, or ErrNotFound.
+	// only. A store may run fn more than once (DynamoDB does after a
+	// conflicting write), each time on a fresh copy: only the last run is
+	// stored. It returns the job as stored afterwards, or ErrNotFound.
 	Modify(ctx context.Context, id string, fn func(*Job) bool) (*Job, error)
 	// List returns a page of jobs, newest first (by CreatedAt, then ID).
 	List(ctx context.Context, q Query) (Page, error)
