@@ -149,6 +149,17 @@ func TestAJobThatCannotBeDoneEndsInERRORSayingWhy(t *testing.T) {
 			says: []string{"Unable to open input file [s3://in/a.wav]", "Invalid data found when processing input"},
 		},
 		{
+			name: "a playlist naming a file of the machine is refused, not followed", input: func(t *testing.T) string {
+				secret := filepath.Join(t.TempDir(), "secret.mp3")
+				run(t, "ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-i", tone(t, 0.5), secret)
+				list := filepath.Join(t.TempDir(), "list")
+				os.WriteFile(list, []byte("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:0.5,\n"+secret+"\n#EXT-X-ENDLIST\n"), 0o644)
+				return list
+			},
+			code: mediaconvert.ErrorInput,
+			says: []string{"Unable to open input file [s3://in/a.wav]"},
+		},
+		{
 			name: "a missing ffmpeg fails at once with the install hint", input: func(t *testing.T) string { return tone(t, 0.5) },
 			change: func(_ *testing.T, o *Options, _ *fixture) { o.FFmpeg = "/nonexistent/ffmpeg" },
 			code:   mediaconvert.ErrorUnknown,

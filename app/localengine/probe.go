@@ -16,6 +16,12 @@ import (
 // file to describe it.
 const probeTimeout = 2 * time.Minute
 
+// inputFormats are the only containers ffprobe and ffmpeg may read an input
+// as. Formats that name other files (HLS and other playlists, concat lists,
+// image sequences) are left out: an uploaded playlist must not make the
+// engine read files of the machine into a user's output.
+const inputFormats = "wav,w64,aiff,caf,flac,mp3,aac,ogg,mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,asf,avi,mpegts,amr"
+
 // media is what ffprobe says of a file (-show_format -show_streams, JSON).
 type media struct {
 	Streams []stream `json:"streams"`
@@ -51,7 +57,8 @@ type stream struct {
 func probe(ctx context.Context, ffprobe tool, path string) (*media, error) {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	out, err := ffprobe.run(ctx, []string{"-hide_banner", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", path}, nil, nil)
+	out, err := ffprobe.run(ctx, []string{"-hide_banner", "-v", "error", "-format_whitelist", inputFormats, "-protocol_whitelist", "file",
+		"-print_format", "json", "-show_format", "-show_streams", path}, nil, nil)
 	if err != nil {
 		return nil, err
 	}

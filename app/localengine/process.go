@@ -153,7 +153,8 @@ func (e *Engine) upload(ctx context.Context, file, uri, contentType string) erro
 // is the transcode's, short of 100 until the outputs are uploaded.
 func (e *Engine) transcode(j *job, input string, duration time.Duration) ([]string, error) {
 	args := []string{"-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y",
-		"-progress", "pipe:1", "-stats_period", statsPeriod(e.opts.ProgressInterval), "-i", input}
+		"-progress", "pipe:1", "-stats_period", statsPeriod(e.opts.ProgressInterval),
+		"-format_whitelist", inputFormats, "-protocol_whitelist", "file,pipe", "-i", input}
 	files := make([]string, len(j.req.Presets))
 	for i, p := range j.req.Presets {
 		out, err := outputArgs(p)
