@@ -128,7 +128,7 @@ var Vars = []Var{
 	{"SNS_TOPIC_ARNS", "", "comma-separated allow-list of SNS topic ARNs; deliveries from any other topic get 403"},
 	{"SNS_MAX_AGE", "1h", "oldest accepted message Timestamp (Go duration; 0 turns the check off)"},
 	{"SNS_CERT_DIR", "", "directory of pinned SNS signing certificates, named as their URL's last segment"},
-	{"API_TOKEN", "generated per run", "operator's bearer token for the jobs API"},
+	{"API_TOKEN", "made and kept in DATA_DIR/api-token", "the operator's bearer token: sees every owner's jobs, and /metrics"},
 	{"API_KEYS", "", "API clients' bearer keys as owner:key pairs, comma-separated; each key sees only its owner's jobs"},
 	{"SESSION_SECRET", "kept in DATA_DIR", "at least 32 characters that sign browser session cookies (required on Lambda)"},
 	{"WEBHOOK_SECRET", "", "at least 16 characters that sign webhook calls (Transcoder-Signature); unset turns callbackUrl off"},

@@ -47,10 +47,11 @@ func (who identity) sees(j *jobs.Job) bool {
 	return who.operator || who.owner != "" && j.Owner == who.owner
 }
 
-// ownerFolder is the caller's folder under uploads/.
+// ownerFolder is the caller's folder under uploads/. The operator's starts
+// with an underscore, which no owner's name may.
 func ownerFolder(who identity) string {
 	if who.owner == "" {
-		return "operator"
+		return "_operator"
 	}
 	return who.owner
 }
@@ -98,6 +99,19 @@ func (s *Server) authenticate() gin.HandlerFunc {
 	}
 }
 
+// requireOperator admits only the operator's bearer token.
+func (s *Server) requireOperator() gin.HandlerFunc {
+	token := []byte(s.deps.APIToken)
+	return func(c *gin.Context) {
+		got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		if !ok || len(token) == 0 || subtle.ConstantTimeCompare([]byte(got), token) != 1 {
+			unauthorized(c)
+			return
+		}
+		c.Next()
+	}
+}
+
 func unauthorized(c *gin.Context) {
 	c.Header("WWW-Authenticate", `Bearer realm="transcoder"`)
 	c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "sign in: open the page to get a session, or send Authorization: Bearer <API key>"})
@@ -140,7 +154,7 @@ func (s *Server) ensureSession(c *gin.Context) string {
 		Path:     "/",
 		MaxAge:   int(sessionMaxAge.Seconds()),
 		HttpOnly: true,
-		Secure:   c.Request.TLS != nil || c.Request.URL.Scheme == "https",
+		Secure:   c.Request.TLS != nil || c.Request.URL.Scheme == "https" || c.GetHeader("X-Forwarded-Proto") == "https",
 		SameSite: http.SameSiteLaxMode,
 	})
 	return owner

@@ -90,7 +90,8 @@ func (s *Server) deliver(ctx context.Context, r *http.Request, buf *bytes.Buffer
 	if err != nil {
 		return outcome{"malformed", http.StatusBadRequest, err, nil}
 	}
-	*attrs = append(*attrs, slog.String("message_id", m.MessageID), slog.String("topic", m.TopicARN), slog.String("type", m.Type))
+	// Logged before verification, so bounded: anyone can send anything.
+	*attrs = append(*attrs, slog.String("message_id", clip(m.MessageID)), slog.String("topic", clip(m.TopicARN)), slog.String("type", clip(m.Type)))
 	if err := m.CheckHeaders(r.Header.Get("x-amz-sns-topic-arn"), r.Header.Get("x-amz-sns-message-type")); err != nil {
 		return outcome{"malformed", http.StatusBadRequest, err, nil}
 	}
@@ -138,6 +139,15 @@ func (s *Server) deliver(ctx context.Context, r *http.Request, buf *bytes.Buffer
 		s.deps.Metrics.transitions.WithLabelValues(string(t.State)).Inc()
 	}
 	return outcome{"applied", http.StatusOK, nil, nil}
+}
+
+// clip bounds an unverified value for a log line.
+func clip(s string) string {
+	const max = 256
+	if len(s) > max {
+		return s[:max] + "…"
+	}
+	return s
 }
 
 // refusal maps a verifier error to its answer by its class.

@@ -54,8 +54,8 @@ func (s *Server) handleCreateUpload() gin.HandlerFunc {
 			return
 		}
 		mt, _, err := mime.ParseMediaType(req.ContentType)
-		if err != nil || !(strings.HasPrefix(mt, "audio/") || strings.HasPrefix(mt, "video/")) {
-			badRequest(c, "contentType %q is not an audio or video type (for example audio/wav or video/mp4)", req.ContentType)
+		if err != nil || !(strings.HasPrefix(mt, "audio/") || strings.HasPrefix(mt, "video/")) || isPlaylist(mt) {
+			badRequest(c, "contentType %q is not an audio or video file type (for example audio/wav or video/mp4; playlists are not files)", req.ContentType)
 			return
 		}
 		key, err := s3.UploadKey(ownerFolder(caller(c)), newID("u"), req.Filename)
@@ -70,6 +70,12 @@ func (s *Server) handleCreateUpload() gin.HandlerFunc {
 		}
 		c.JSON(http.StatusCreated, gin.H{"key": key, "url": p.URL, "method": p.Method, "headers": p.Headers, "expiresAt": p.ExpiresAt})
 	}
+}
+
+// isPlaylist reports whether a media type is a playlist: a list of other
+// files, which an engine would fetch, rather than media.
+func isPlaylist(mt string) bool {
+	return strings.HasSuffix(mt, "mpegurl") || strings.HasSuffix(mt, "x-scpls") || mt == "audio/x-ms-asx" || mt == "video/x-ms-asf"
 }
 
 type createJobRequest struct {
@@ -113,6 +119,10 @@ func (s *Server) handleCreateJob() gin.HandlerFunc {
 		}
 		ctx := c.Request.Context()
 		input := s.deps.Storage.InputURI(req.Input)
+		if _, _, err := s3.ParseURI(input); err != nil {
+			badRequest(c, "input: %q is not one of your uploads: send the key POST /uploads answered", req.Input)
+			return
+		}
 		if _, err := s.deps.Storage.Head(ctx, input); errors.Is(err, s3.ErrNotFound) {
 			c.JSON(http.StatusNotFound, gin.H{"error": "input " + strconv.Quote(req.Input) + " does not exist: upload the file to the URL POST /uploads answered, then submit the job"})
 			return

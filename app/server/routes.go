@@ -21,7 +21,7 @@ func (s *Server) routes() {
 
 	// Operations.
 	r.GET("/healthz", s.handleHealthz())
-	r.GET("/metrics", gin.WrapH(s.deps.Metrics.handler()))
+	r.GET("/metrics", s.requireOperator(), gin.WrapH(s.deps.Metrics.handler()))
 
 	// The page and what it needs before signing in.
 	r.GET("/session", s.handleSession())

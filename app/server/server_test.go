@@ -413,7 +413,12 @@ func TestHealthAndMetricsTellWhatHappened(t *testing.T) {
 	if a := h.do(http.MethodGet, "/healthz", nil, nil); a.status != 200 {
 		t.Fatalf("healthz %d", a.status)
 	}
-	resp, err := http.Get(h.url + "/metrics")
+	if a := h.do(http.MethodGet, "/metrics", nil, nil); a.status != 401 {
+		t.Fatalf("metrics without the operator's token: %d, want 401", a.status)
+	}
+	req, _ := http.NewRequest(http.MethodGet, h.url+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

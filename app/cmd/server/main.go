@@ -66,7 +66,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	if cfg.APITokenGenerated {
-		logger.Warn("API_TOKEN is not set: generated one for this run", "api_token", cfg.APIToken)
+		// Kept in a file only its owner reads, never in the log.
+		path := filepath.Join(cfg.DataDir, "api-token")
+		token, err := keptSecret(path, "API_TOKEN")
+		if err != nil {
+			return err
+		}
+		cfg.APIToken = string(token)
+		logger.Warn("API_TOKEN is not set: the operator's token is kept in "+path, "file", path)
 	}
 	if len(cfg.TopicARNs) == 0 && cfg.Engine != config.Local {
 		logger.Warn("SNS_TOPIC_ARNS is empty: every SNS delivery will be refused with 403")

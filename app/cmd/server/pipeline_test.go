@@ -277,7 +277,9 @@ func TestAnUploadIsTranscodedToEveryPresetThroughTheLocalPipeline(t *testing.T) 
 	if len(done.Notices) != 1 || done.Notices[0].Text != "Your file tone.wav has been transcoded." {
 		t.Fatalf("notices %+v", done.Notices)
 	}
-	resp, err := http.Get(in.url + "/metrics")
+	req, _ := http.NewRequest("GET", in.url+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,6 +314,7 @@ func TestSubmissionsAreCheckedBeforeAnythingRuns(t *testing.T) {
 		{"an unknown preset", map[string]any{"input": key, "presets": []string{"ogg"}}, 400, "unknown preset"},
 		{"no presets", map[string]any{"input": key}, 400, "no presets"},
 		{"an input that was never uploaded", map[string]any{"input": "uploads/alice/nope/x.wav", "presets": []string{"mp3"}}, 404, "does not exist"},
+		{"an input key that is not a key", map[string]any{"input": "uploads/alice/a/../b.wav", "presets": []string{"mp3"}}, 400, "not one of your uploads"},
 		{"a callback that is not https", map[string]any{"input": key, "presets": []string{"mp3"}, "callbackUrl": "http://example.com/hook"}, 400, "callbackUrl"},
 	}
 	for _, tt := range tests {
@@ -326,6 +329,8 @@ func TestSubmissionsAreCheckedBeforeAnythingRuns(t *testing.T) {
 	for _, bad := range []map[string]string{
 		{"filename": "../../etc/passwd", "contentType": "audio/wav"},
 		{"filename": "notes.txt", "contentType": "text/plain"},
+		{"filename": "list.m3u8", "contentType": "audio/x-mpegurl"},
+		{"filename": "list.m3u8", "contentType": "application/vnd.apple.mpegurl"},
 	} {
 		if status := alice.call("POST", "/uploads", bad, &up); status != 400 || up.Error == "" {
 			t.Fatalf("POST /uploads %v: %d %q", bad, status, up.Error)

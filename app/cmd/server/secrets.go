@@ -17,13 +17,19 @@ func sessionSecret(configured []byte, dataDir string) ([]byte, error) {
 	if len(configured) > 0 {
 		return configured, nil
 	}
-	path := filepath.Join(dataDir, "session.key")
+	return keptSecret(filepath.Join(dataDir, "session.key"), "SESSION_SECRET")
+}
+
+// keptSecret returns the secret in the file at path (mode 0600), making it
+// on first use; variable names the setting that would replace it.
+func keptSecret(path, variable string) ([]byte, error) {
+	dataDir := filepath.Dir(path)
 	b, err := os.ReadFile(path)
 	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
 		return []byte(strings.TrimSpace(string(b))), nil
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("DATA_DIR: reading the session key %s: %w", path, err)
+		return nil, fmt.Errorf("DATA_DIR: reading %s: %w (or set %s)", path, err, variable)
 	}
 	raw := make([]byte, 32)
 	rand.Read(raw)
@@ -32,7 +38,7 @@ func sessionSecret(configured []byte, dataDir string) ([]byte, error) {
 		return nil, fmt.Errorf("DATA_DIR: %w", err)
 	}
 	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
-		return nil, fmt.Errorf("DATA_DIR: keeping the session key in %s: %w (or set SESSION_SECRET)", path, err)
+		return nil, fmt.Errorf("DATA_DIR: keeping a secret in %s: %w (or set %s)", path, err, variable)
 	}
 	return []byte(secret), nil
 }
