@@ -68,7 +68,11 @@ func unwrapURLError(err error) string {
 //     unicast address outside the private (10/8, 172.16/12, 192.168/16,
 //     fc00::/7), shared (100.64/10) and "this network" (0/8) ranges, which
 //     also shuts out loopback, link-local (the cloud metadata service at
-//     169.254.169.254 among them), multicast and unspecified addresses.
+//     169.254.169.254 among them), multicast and unspecified addresses, and
+//     outside the IPv6 ranges that embed an IPv4 address (NAT64
+//     64:ff9b::/96 and 64:ff9b:1::/48, 6to4 2002::/16, IPv4-compatible
+//     ::/96), through which any IPv4 address, private ones included, can
+//     be reached.
 //
 // The policy reads the URL only: it resolves no name, so a DNS name that
 // points at a private address passes. Shutting that out takes a check of
@@ -151,9 +155,30 @@ func isLocalhost(host string, subdomains bool) bool {
 var (
 	sharedSpace = netip.MustParsePrefix("100.64.0.0/10")
 	thisNetwork = netip.MustParsePrefix("0.0.0.0/8")
+	// embedsIPv4 are the IPv6 ranges whose addresses carry an IPv4 address
+	// that a gateway, or the host's own stack, may deliver to: NAT64 (well
+	// known and local use), 6to4 and the deprecated IPv4-compatible form.
+	// [64:ff9b::a9fe:a9fe] is the metadata service behind a NAT64 gateway.
+	embedsIPv4 = []netip.Prefix{
+		netip.MustParsePrefix("64:ff9b::/96"),
+		netip.MustParsePrefix("64:ff9b:1::/48"),
+		netip.MustParsePrefix("2002::/16"),
+		netip.MustParsePrefix("::/96"),
+	}
 )
 
-// publicAddr reports whether addr may be called outside local mode.
+// publicAddr reports whether addr may be called outside local mode. An
+// IPv4-mapped address is judged as the IPv4 address it maps, and a zone
+// (which would make Prefix.Contains match nothing) is ignored.
 func publicAddr(addr netip.Addr) bool {
-	return addr.IsGlobalUnicast() && !addr.IsPrivate() && !sharedSpace.Contains(addr) && !thisNetwork.Contains(addr)
+	addr = addr.Unmap().WithZone("")
+	if !addr.IsGlobalUnicast() || addr.IsPrivate() || sharedSpace.Contains(addr) || thisNetwork.Contains(addr) {
+		return false
+	}
+	for _, p := range embedsIPv4 {
+		if p.Contains(addr) {
+			return false
+		}
+	}
+	return true
 }

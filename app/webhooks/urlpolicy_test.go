@@ -61,6 +61,13 @@ func TestCheckCallbackURLRefusesEveryURLOutsideThePolicy(t *testing.T) {
 		{"https to the unspecified address is refused outside local mode", "https://0.0.0.0/hook", false, "not a public address"},
 		{"https to a multicast address is refused outside local mode", "https://224.0.0.1/hook", false, "not a public address"},
 		{"https to the broadcast address is refused outside local mode", "https://255.255.255.255/hook", false, "not a public address"},
+		{"https to a NAT64 address of the metadata service is refused outside local mode", "https://[64:ff9b::a9fe:a9fe]/hook", false, "not a public address"},
+		{"https to a NAT64 address with a zone is refused outside local mode", "https://[64:ff9b::a9fe:a9fe%25eth0]/hook", false, "not a public address"},
+		{"https to a local-use NAT64 address is refused outside local mode", "https://[64:ff9b:1::a9fe:a9fe]/hook", false, "not a public address"},
+		{"https to a 6to4 address of the metadata service is refused outside local mode", "https://[2002:a9fe:a9fe::]/hook", false, "not a public address"},
+		{"https to a 6to4 address of a public host is refused outside local mode", "https://[2002:cb00:7107::1]/hook", false, "not a public address"},
+		{"https to an IPv4-compatible address is refused outside local mode", "https://[::a9fe:a9fe]/hook", false, "not a public address"},
+		{"https to an IPv4-compatible address of a public host is refused outside local mode", "https://[::203.0.113.7]/hook", false, "not a public address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
