@@ -54,6 +54,10 @@ type outcome struct {
 	status    int       // the answer's status, 0 for none
 	errText   string
 	delivered bool
+	// addressRefused reports a call the dial policy stopped: the callback
+	// host resolves to an address that may not be called, which a retry
+	// would not change.
+	addressRefused bool
 }
 
 // deliver claims the call with id that job jobID owes, makes it and records
@@ -81,7 +85,7 @@ func (d *Dispatcher) deliver(ctx context.Context, jobID, id string) (called bool
 
 	var retry time.Time
 	n := c.attempts + 1
-	if !out.delivered && refused == nil && n < d.maxAttempts {
+	if !out.delivered && refused == nil && !out.addressRefused && n < d.maxAttempts {
 		retry = d.now().Add(d.backoff(n))
 	}
 	recorded, err := d.record(ctx, jobID, id, c, out, retry)
@@ -95,6 +99,8 @@ func (d *Dispatcher) deliver(ctx context.Context, jobID, id string) (called bool
 		log.Info("webhooks: call delivered", "status", out.status)
 	case refused != nil:
 		log.Warn("webhooks: callback URL refused; giving up on the call", "reason", refused.Error())
+	case out.addressRefused:
+		log.Warn("webhooks: callback host resolves to an address that may not be called; giving up on the call", "err", out.errText)
 	case retry.IsZero():
 		log.Error("webhooks: call failed; giving up", "status", out.status, "err", out.errText, "attempts", n)
 	default:
@@ -181,6 +187,8 @@ func (d *Dispatcher) call(ctx context.Context, j *jobs.Job, id string, attempt i
 
 	resp, err := d.client.Do(req)
 	if err != nil {
+		var ae *addressError
+		out.addressRefused = errors.As(err, &ae)
 		out.errText = callError(err, d.timeout)
 		return out
 	}

@@ -29,8 +29,20 @@ type Options struct {
 	Secret []byte
 	// HTTPClient makes the calls. Redirects are never followed, whatever
 	// the client's CheckRedirect: a 3xx answer is a failed call. Default: a
-	// client on http.DefaultTransport.
+	// client that uses no proxy and connects only to the addresses the dial
+	// policy allows (see AllowLoopbackHTTP), so that a callback host whose
+	// name resolves to an internal address is not called. A client given
+	// here dials as it pleases: guarding its connections is then up to it.
 	HTTPClient *http.Client
+	// AllowLoopbackHTTP is local mode, as in URLPolicy and
+	// CheckCallbackURL: set it exactly when AllowURL is URLPolicy(true).
+	// It picks the dial policy of the default client, which checks every
+	// address actually connected to, after name resolution. Unset, every
+	// call must connect to a public address (the rule URLPolicy(false)
+	// applies to literal addresses). Set, a plain http call must connect to
+	// a loopback address, and an https call to a public one. A call the
+	// dial policy refuses is given up on at once, like a refused URL.
+	AllowLoopbackHTTP bool
 	// Logger receives a line per call and per failure to reach the store.
 	// Default: slog.Default().
 	Logger *slog.Logger
@@ -56,7 +68,8 @@ type Options struct {
 	// AllowURL is the callback URL policy, checked before every call (the
 	// HTTP layer checks at submission too, with CheckCallbackURL). A call to
 	// a refused URL is not made and not retried. URLs longer than
-	// MaxURLLength are always refused. Default: URLPolicy(false).
+	// MaxURLLength are always refused. Default:
+	// URLPolicy(AllowLoopbackHTTP).
 	AllowURL func(*url.URL) error
 	// View turns a job into the view sent in Payload.View, so that receivers
 	// see what the API shows (download URLs included). Default: the job.
@@ -144,7 +157,7 @@ func New(opts Options) (*Dispatcher, error) {
 	}
 	d.slots = make(chan struct{}, concurrency)
 
-	client := http.Client{}
+	client := http.Client{Transport: newTransport(opts.AllowLoopbackHTTP)}
 	if opts.HTTPClient != nil {
 		client = *opts.HTTPClient
 	}
@@ -160,7 +173,7 @@ func New(opts Options) (*Dispatcher, error) {
 		d.backoff = DefaultBackoff
 	}
 	if d.allowURL == nil {
-		d.allowURL = URLPolicy(false)
+		d.allowURL = URLPolicy(opts.AllowLoopbackHTTP)
 	}
 	if d.view == nil {
 		d.view = defaultView

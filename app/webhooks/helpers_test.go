@@ -148,7 +148,8 @@ func apply(t *testing.T, s jobs.Store, u *jobs.Update) {
 }
 
 // newDispatcher makes a dispatcher with the test secret, a logger into the
-// test's output and the local URL policy, over opts.
+// test's output and the local URL and dial policies (the receivers are on
+// loopback), over opts.
 func newDispatcher(t *testing.T, opts webhooks.Options) *webhooks.Dispatcher {
 	t.Helper()
 	if opts.Secret == nil {
@@ -159,6 +160,7 @@ func newDispatcher(t *testing.T, opts webhooks.Options) *webhooks.Dispatcher {
 	}
 	if opts.AllowURL == nil {
 		opts.AllowURL = webhooks.URLPolicy(true)
+		opts.AllowLoopbackHTTP = true
 	}
 	d, err := webhooks.New(opts)
 	if err != nil {

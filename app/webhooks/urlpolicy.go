@@ -75,9 +75,10 @@ func unwrapURLError(err error) string {
 //     be reached.
 //
 // The policy reads the URL only: it resolves no name, so a DNS name that
-// points at a private address passes. Shutting that out takes a check of
-// the address actually dialled (a net.Dialer Control function on the
-// dispatcher's HTTP client).
+// points at a private address passes (127.0.0.1.nip.io, a single-label or
+// split-horizon internal name). The dispatcher's default client shuts that
+// out by checking every address it actually dials against the same rules;
+// give it the same flag, Options.AllowLoopbackHTTP.
 func URLPolicy(allowLoopbackHTTP bool) func(*url.URL) error {
 	return func(u *url.URL) error { return checkURL(u, allowLoopbackHTTP) }
 }
