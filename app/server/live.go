@@ -18,9 +18,34 @@ import (
 type hub struct {
 	mu       sync.Mutex
 	watchers map[string]map[chan struct{}]struct{}
+	streams  map[string]int // open streams by owner
 }
 
-func newHub() *hub { return &hub{watchers: map[string]map[chan struct{}]struct{}{}} }
+func newHub() *hub {
+	return &hub{watchers: map[string]map[chan struct{}]struct{}{}, streams: map[string]int{}}
+}
+
+// maxStreams bounds the event streams one owner may hold open at once in
+// one process: enough for a few tabs, not enough to tie the service up.
+const maxStreams = 8
+
+// open counts a stream for owner, or reports false when the owner already
+// has maxStreams; the returned func closes it.
+func (h *hub) open(owner string) (func(), bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.streams[owner] >= maxStreams {
+		return nil, false
+	}
+	h.streams[owner]++
+	return func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.streams[owner]--; h.streams[owner] == 0 {
+			delete(h.streams, owner)
+		}
+	}, true
+}
 
 // watch returns a channel that receives a value after each change to the
 // job, and the function that stops watching.
@@ -55,13 +80,11 @@ func (h *hub) changed(id string) {
 }
 
 // Streaming intervals: how often a stream re-reads the store for changes made
-// elsewhere, how often it proves it is alive, and how long one stream lasts
-// before the browser's EventSource reconnects (within a Lambda invocation's
-// limit).
+// elsewhere, and how often it proves it is alive. How long one stream lasts
+// before the browser's EventSource reconnects is Deps.StreamLifetime.
 const (
 	streamPoll      = time.Second
 	streamKeepAlive = 15 * time.Second
-	streamLifetime  = 5 * time.Minute
 )
 
 // handleJobEvents streams the job view as Server-Sent Events: the current
@@ -72,6 +95,13 @@ func (s *Server) handleJobEvents() gin.HandlerFunc {
 		if !ok {
 			return
 		}
+		who := caller(c)
+		done, ok := s.hub.open(who.owner)
+		if !ok {
+			c.JSON(http.StatusTooManyRequests, gin.H{"error": "too many live views open: close a tab, or poll GET /jobs/:id"})
+			return
+		}
+		defer done()
 		ctx := c.Request.Context()
 		woken, stop := s.hub.watch(j.ID)
 		defer stop()
@@ -100,7 +130,7 @@ func (s *Server) handleJobEvents() gin.HandlerFunc {
 		defer poll.Stop()
 		alive := time.NewTicker(streamKeepAlive)
 		defer alive.Stop()
-		end := time.After(streamLifetime)
+		end := time.After(s.deps.StreamLifetime)
 		for {
 			select {
 			case <-ctx.Done():

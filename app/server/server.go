@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,6 +54,10 @@ type Deps struct {
 	// Webhooks is told when a change owes webhook calls, so they go out at
 	// once rather than at its next poll; may be nil.
 	Webhooks interface{ Kick() }
+	// StreamLifetime is how long one event stream lasts before the browser
+	// reconnects; zero means five minutes. On Lambda it must end within the
+	// function's timeout.
+	StreamLifetime time.Duration
 	// Assets is the page's files (index.html at the root); nil serves no
 	// page.
 	Assets fs.FS
@@ -74,6 +79,9 @@ type Server struct {
 func New(deps Deps) *Server {
 	if deps.Metrics == nil {
 		deps.Metrics = NewMetrics(prometheus.NewRegistry())
+	}
+	if deps.StreamLifetime == 0 {
+		deps.StreamLifetime = 5 * time.Minute
 	}
 	if len(deps.SessionSecret) == 0 {
 		// Sessions then last as long as the process: better than a

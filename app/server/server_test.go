@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -44,7 +45,7 @@ type harness struct {
 	confirms atomic.Int32
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T, opts ...func(*server.Deps)) *harness {
 	t.Helper()
 	h := &harness{t: t, logs: new(syncBuffer)}
 	var err error
@@ -85,13 +86,17 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Deps{
+	deps := server.Deps{
 		Logger:   slog.New(slog.NewJSONHandler(h.logs, nil)),
 		Store:    h.store,
 		Verifier: v,
 		Events:   &events.Decoder{},
 		APIToken: token,
-	})
+	}
+	for _, o := range opts {
+		o(&deps)
+	}
+	srv := server.New(deps)
 	srv.SetReady(true)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
@@ -436,5 +441,90 @@ func TestHealthAndMetricsTellWhatHappened(t *testing.T) {
 	}
 	if !strings.Contains(h.logs.String(), `"outcome":"malformed"`) || !strings.Contains(h.logs.String(), `"job_id":"j1"`) {
 		t.Errorf("log lines lack outcome or job id:\n%s", h.logs.String())
+	}
+}
+
+// openStream opens the job's event stream and reads its first event.
+func (h *harness) openStream(id string) (*http.Response, error) {
+	req, _ := http.NewRequest(http.MethodGet, h.url+"/jobs/"+id+"/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		return resp, err
+	}
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err == nil && line != "event: job\n" {
+		err = fmt.Errorf("first line %q", line)
+	}
+	return resp, err
+}
+
+func TestAnOwnerMayHoldOnlyAFewLiveStreamsAtOnce(t *testing.T) {
+	h := newHarness(t)
+	now := time.Now()
+	h.deliver(h.signer.Notification(complete("j1", now), now))
+	var open []*http.Response
+	defer func() {
+		for _, r := range open {
+			r.Body.Close()
+		}
+	}()
+	for i := range 8 {
+		resp, err := h.openStream("j1")
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("stream %d: %v %v", i, resp, err)
+		}
+		open = append(open, resp)
+	}
+	resp, err := http.DefaultClient.Do(func() *http.Request {
+		req, _ := http.NewRequest(http.MethodGet, h.url+"/jobs/j1/events", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		return req
+	}())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a ninth stream: %d, want 429", resp.StatusCode)
+	}
+	open[0].Body.Close()
+	open = open[1:]
+	// The closed stream's slot comes back once the server notices.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := h.openStream("j1")
+		if err == nil && resp.StatusCode == 200 {
+			open = append(open, resp)
+			break
+		}
+		if resp != nil {
+			resp.Body.Close()
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a closed stream's slot never came back")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestAStreamEndsAfterItsLifetimeSoTheBrowserReconnects(t *testing.T) {
+	h := newHarness(t, func(d *server.Deps) { d.StreamLifetime = 100 * time.Millisecond })
+	now := time.Now()
+	h.deliver(h.signer.Notification(complete("j1", now), now))
+	resp, err := h.openStream("j1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	done := make(chan error, 1)
+	go func() { _, err := io.Copy(io.Discard, resp.Body); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the stream ended with %v, want a clean end", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the stream outlived its lifetime")
 	}
 }

@@ -189,22 +189,29 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger, ba
 		}
 		checkCallback = func(raw string) error { return webhooks.CheckCallbackURL(raw, localMode) }
 	}
+	var streamLifetime time.Duration // the server's default
+	if cfg.Lambda {
+		// An invocation lasts at most the function's timeout (15 s as
+		// deployed): end streams before it; EventSource reconnects.
+		streamLifetime = 10 * time.Second
+	}
 	svc.srv = server.New(server.Deps{
-		Logger:        logger,
-		Store:         store,
-		Verifier:      verifier,
-		Events:        decoder,
-		Storage:       svc.pipeline.storage,
-		Transcoder:    svc.pipeline.transcoder,
-		Engine:        svc.pipeline.engine,
-		LocalSNS:      svc.pipeline.handler(),
-		APIToken:      cfg.APIToken,
-		APIKeys:       cfg.APIKeys,
-		SessionSecret: secret,
-		CheckCallback: checkCallback,
-		Webhooks:      kicker(svc.webhooks, cfg.Lambda),
-		Assets:        web.Assets(),
-		Metrics:       metrics,
+		Logger:         logger,
+		Store:          store,
+		Verifier:       verifier,
+		Events:         decoder,
+		Storage:        svc.pipeline.storage,
+		Transcoder:     svc.pipeline.transcoder,
+		Engine:         svc.pipeline.engine,
+		LocalSNS:       svc.pipeline.handler(),
+		APIToken:       cfg.APIToken,
+		APIKeys:        cfg.APIKeys,
+		SessionSecret:  secret,
+		CheckCallback:  checkCallback,
+		Webhooks:       kicker(svc.webhooks, cfg.Lambda),
+		Assets:         web.Assets(),
+		StreamLifetime: streamLifetime,
+		Metrics:        metrics,
 	})
 	return svc, nil
 }
