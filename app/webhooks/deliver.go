@@ -3,12 +3,16 @@ package webhooks
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -58,6 +62,10 @@ type outcome struct {
 	// host resolves to an address that may not be called, which a retry
 	// would not change.
 	addressRefused bool
+	// detail is why the call failed in full, for the operator's debug log
+	// only: it can name internal addresses and ports, and quote what the
+	// far end sent, which errText, shown to the job's owner, must not.
+	detail error
 }
 
 // deliver claims the call with id that job jobID owes, makes it and records
@@ -80,9 +88,12 @@ func (d *Dispatcher) deliver(ctx context.Context, jobID, id string) (called bool
 	if refused == nil {
 		out, called = d.call(ctx, j, id, c.attempts+1, u), true
 	} else {
-		out = outcome{at: d.now(), errText: refused.Error()}
+		out = outcome{at: d.now(), errText: truncate(refused.Error())}
 	}
 
+	if out.detail != nil {
+		log.Debug("webhooks: why the call failed", "err", out.errText, "detail", out.detail)
+	}
 	var retry time.Time
 	n := c.attempts + 1
 	if !out.delivered && refused == nil && !out.addressRefused && n < d.maxAttempts {
@@ -170,14 +181,14 @@ func (d *Dispatcher) call(ctx context.Context, j *jobs.Job, id string, attempt i
 		Delivery: id, Job: j.ID, State: w.State, At: w.At.UTC(), Attempt: attempt, View: d.view(j),
 	})
 	if err != nil {
-		out.errText = "encode the payload: " + err.Error()
+		out.errText, out.detail = "could not encode the payload", err
 		return out
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
-		out.errText = "build the request: " + err.Error()
+		out.errText, out.detail = "could not build the request", err
 		return out
 	}
 	req.Header.Set("Content-Type", "application/json")
@@ -189,7 +200,10 @@ func (d *Dispatcher) call(ctx context.Context, j *jobs.Job, id string, attempt i
 	if err != nil {
 		var ae *addressError
 		out.addressRefused = errors.As(err, &ae)
-		out.errText = callError(err, d.timeout)
+		out.errText, out.detail = callError(err), err
+		if ue, ok := err.(*url.Error); ok {
+			out.detail = ue.Err // without the URL, which may carry a token
+		}
 		return out
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxAnswer))
@@ -199,25 +213,49 @@ func (d *Dispatcher) call(ctx context.Context, j *jobs.Job, id string, attempt i
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		out.delivered = true
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		out.errText = "receiver answered " + resp.Status + " (redirects are not followed)"
+		out.errText = fmt.Sprintf("HTTP %d (redirects are not followed)", resp.StatusCode)
 	default:
-		out.errText = "receiver answered " + resp.Status
+		// The code alone: the reason phrase is the far end's to write.
+		out.errText = fmt.Sprintf("HTTP %d", resp.StatusCode)
 	}
-	out.errText = truncate(out.errText)
 	return out
 }
 
-// callError says why a call got no answer, without the URL, which the job
-// view shows already.
-func callError(err error, timeout time.Duration) string {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Sprintf("no answer within %s", timeout)
+// callError says in a few fixed words why a call got no answer, for the
+// job's owner: never the error itself, which names the addresses and ports
+// dialled and can quote what the far end sent, so that the job view cannot
+// serve as a port scanner or a banner grabber.
+func callError(err error) string {
+	var (
+		ae      *addressError
+		netErr  net.Error
+		dnsErr  *net.DNSError
+		opErr   *net.OpError
+		certErr *tls.CertificateVerificationError
+		unknown x509.UnknownAuthorityError
+		host    x509.HostnameError
+		invalid x509.CertificateInvalidError
+		record  tls.RecordHeaderError
+		alert   tls.AlertError
+	)
+	switch {
+	case errors.As(err, &ae):
+		return "the address is not allowed"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return "timed out"
+	case errors.As(err, &certErr), errors.As(err, &unknown), errors.As(err, &host), errors.As(err, &invalid):
+		return "the receiver's certificate was not accepted"
+	case errors.As(err, &record), errors.As(err, &alert):
+		return "the TLS handshake failed"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return "the connection was reset"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection closed without an answer"
+	case errors.As(err, &dnsErr), errors.As(err, &opErr) && opErr.Op == "dial",
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return "could not connect"
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return truncate(err.Error())
+	return "no valid answer"
 }
 
 // truncate bounds s to about maxErrorText bytes, on a character boundary.

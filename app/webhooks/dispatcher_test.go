@@ -3,6 +3,7 @@ package webhooks_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -80,39 +81,86 @@ func TestEveryKindOfFailedCallIsRetriedAfterTheBackoff(t *testing.T) {
 	tests := []struct {
 		name       string
 		respond    func(int, http.ResponseWriter, *http.Request) // nil: nothing listens
+		tls        bool                                          // the receiver serves https, with a certificate nobody trusts
 		wantStatus int
 		wantError  string
 	}{
-		{"a server error", answering(500), 500, "receiver answered 500 Internal Server Error"},
-		{"a client error", answering(404), 404, "receiver answered 404 Not Found"},
+		{"a server error", answering(500), false, 500, "HTTP 500"},
+		{"a client error", answering(404), false, 404, "HTTP 404"},
+		{"an answer with a reason phrase of the receiver's own", func(_ int, w http.ResponseWriter, r *http.Request) {
+			conn, buf, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer conn.Close()
+			buf.WriteString("HTTP/1.1 503 ssh-2.0-openssh on 10.0.0.5\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+			buf.Flush()
+		}, false, 503, "HTTP 503"},
 		{"a redirect, which is not followed", func(_ int, w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/elsewhere", http.StatusFound)
-		}, 302, "redirects are not followed"},
+		}, false, 302, "HTTP 302 (redirects are not followed)"},
 		{"no answer within the timeout", func(_ int, _ http.ResponseWriter, r *http.Request) {
 			<-r.Context().Done()
-		}, 0, "no answer within 200ms"},
-		{"a refused connection", nil, 0, "connection refused"},
+		}, false, 0, "timed out"},
+		{"a refused connection", nil, false, 0, "could not connect"},
+		{"a connection reset", func(_ int, w http.ResponseWriter, _ *http.Request) {
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			conn.(*net.TCPConn).SetLinger(0) // close with a reset
+			conn.Close()
+		}, false, 0, "the connection was reset"},
+		{"a connection closed without an answer", func(_ int, w http.ResponseWriter, _ *http.Request) {
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			conn.Close()
+		}, false, 0, "the connection closed without an answer"},
+		{"an answer that is not HTTP", func(_ int, w http.ResponseWriter, _ *http.Request) {
+			conn, buf, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer conn.Close()
+			buf.WriteString("SSH-2.0-OpenSSH_9.6 internal-build-host\r\n")
+			buf.Flush()
+		}, false, 0, "no valid answer"},
+		{"a certificate that is not trusted", answering(204), true, 0, "the receiver's certificate was not accepted"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openStore(t, filepath.Join(t.TempDir(), "jobs.db"))
 			var rc *receiver
 			hook := closedURL(t)
-			if tt.respond != nil {
+			opts := webhooks.Options{Store: s, Backoff: minute, Timeout: 200 * time.Millisecond}
+			switch {
+			case tt.tls:
+				rc = newTLSReceiver(t, tt.respond)
+				opts.HTTPClient = &http.Client{} // the default one would not dial loopback for https
+			case tt.respond != nil:
 				rc = newReceiver(t, tt.respond)
+			}
+			if rc != nil {
 				hook = rc.URL + "/hook"
 			}
 			clk := newClock(t0)
-			d := newDispatcher(t, webhooks.Options{Store: s, Now: clk.Now, Backoff: minute, Timeout: 200 * time.Millisecond})
+			opts.Now = clk.Now
+			d := newDispatcher(t, opts)
 			apply(t, s, &jobs.Update{JobID: "j", At: t0, State: jobs.Submitted, CallbackURL: hook})
 
 			deliverDue(t, d, 1)
 			w := delivery(t, s, "j", "j-SUBMITTED")
-			if w.Attempts != 1 || !w.Pending() || w.LastStatus != tt.wantStatus || !strings.Contains(w.LastError, tt.wantError) ||
+			if w.Attempts != 1 || !w.Pending() || w.LastStatus != tt.wantStatus || w.LastError != tt.wantError ||
 				!w.NextAttempt.Equal(t0.Add(time.Minute)) || !w.LeaseUntil.IsZero() {
 				t.Fatalf("after the failed call: %+v; want status %d, error %q, retry at %v", w, tt.wantStatus, tt.wantError, t0.Add(time.Minute))
 			}
-			if rc != nil && len(rc.Calls()) != 1 {
+			if rc != nil && !tt.tls && len(rc.Calls()) != 1 {
 				t.Fatalf("the receiver got %d calls, want 1 (a redirect is not followed)", len(rc.Calls()))
 			}
 			clk.Set(t0.Add(time.Minute - time.Second))

@@ -73,8 +73,20 @@ type receiver struct {
 // respond, which has the request's body already read.
 func newReceiver(t *testing.T, respond func(n int, w http.ResponseWriter, r *http.Request)) *receiver {
 	t.Helper()
+	return startReceiver(t, respond, httptest.NewServer)
+}
+
+// newTLSReceiver is newReceiver serving https, with a certificate that
+// nobody trusts.
+func newTLSReceiver(t *testing.T, respond func(n int, w http.ResponseWriter, r *http.Request)) *receiver {
+	t.Helper()
+	return startReceiver(t, respond, httptest.NewTLSServer)
+}
+
+func startReceiver(t *testing.T, respond func(int, http.ResponseWriter, *http.Request), start func(http.Handler) *httptest.Server) *receiver {
+	t.Helper()
 	rc := &receiver{got: make(chan call, 1000)}
-	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	rc.Server = start(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		c := call{path: r.URL.Path, method: r.Method, header: r.Header.Clone(), body: body}
 		rc.mu.Lock()
