@@ -68,10 +68,35 @@ type outcome struct {
 	detail error
 }
 
+// The time bounds of one call beyond Options.Timeout.
+const (
+	// minCallTime is the least time a call is claimed with: a pass whose
+	// context ends sooner claims nothing more, and leaves the calls due.
+	minCallTime = time.Second
+	// recordTimeout bounds recording an outcome, which happens even after
+	// the pass's context has ended, so that no claim is left to expire.
+	recordTimeout = 5 * time.Second
+)
+
+// callTimeout is how long a call may take if it starts now under ctx:
+// Timeout, or less when ctx's deadline comes sooner.
+func (d *Dispatcher) callTimeout(ctx context.Context) time.Duration {
+	if deadline, ok := ctx.Deadline(); ok {
+		return min(d.timeout, time.Until(deadline))
+	}
+	return d.timeout
+}
+
+// mayClaim reports whether ctx leaves time to claim and make a call.
+func (d *Dispatcher) mayClaim(ctx context.Context) bool {
+	return ctx.Err() == nil && d.callTimeout(ctx) >= min(minCallTime, d.timeout)
+}
+
 // deliver claims the call with id that job jobID owes, makes it and records
 // the outcome. It reports whether it made a call; a call it did not win is
-// no error. Once claimed, the call is made and recorded even if ctx ends
-// meanwhile (within Timeout), so that a claim is never left to expire.
+// no error. Once claimed, the call is made within what is left of ctx's
+// time (at most Timeout) and recorded even if ctx ends meanwhile, so that a
+// claim is never left to expire.
 func (d *Dispatcher) deliver(ctx context.Context, jobID, id string) (called bool, err error) {
 	j, c, won, err := d.claim(ctx, jobID, id)
 	if err != nil || !won {
@@ -81,12 +106,20 @@ func (d *Dispatcher) deliver(ctx context.Context, jobID, id string) (called bool
 		return false, err
 	}
 	log := d.log.With("job", jobID, "delivery", id, "attempt", c.attempts+1)
+	timeout := d.callTimeout(ctx)
+	if timeout <= 0 {
+		// The claim took what time the pass had. A call with no time
+		// would count as a failed attempt that never went out; the claim
+		// ends instead, and the call is made then.
+		log.Warn("webhooks: no time left for a call just claimed; it will be made when its claim ends", "leaseUntil", c.lease)
+		return false, nil
+	}
 	ctx = context.WithoutCancel(ctx)
 
 	var out outcome
 	u, refused := d.checkURL(j.CallbackURL)
 	if refused == nil {
-		out, called = d.call(ctx, j, id, c.attempts+1, u), true
+		out, called = d.call(ctx, j, id, c.attempts+1, u, timeout), true
 	} else {
 		out = outcome{at: d.now(), errText: truncate(refused.Error())}
 	}
@@ -146,7 +179,7 @@ func (d *Dispatcher) claim(ctx context.Context, jobID, id string) (*jobs.Job, cl
 // c no longer holds the call: the claim ended and another dispatcher took
 // the call, whose own outcome will be recorded.
 func (d *Dispatcher) record(ctx context.Context, jobID, id string, c claim, out outcome, retry time.Time) (bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	held := false
 	_, err := d.store.Modify(ctx, jobID, func(j *jobs.Job) bool {
@@ -173,8 +206,9 @@ func (d *Dispatcher) checkURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// call POSTs the signed payload for delivery id of j to u.
-func (d *Dispatcher) call(ctx context.Context, j *jobs.Job, id string, attempt int, u *url.URL) outcome {
+// call POSTs the signed payload for delivery id of j to u, waiting at most
+// timeout for the answer.
+func (d *Dispatcher) call(ctx context.Context, j *jobs.Job, id string, attempt int, u *url.URL, timeout time.Duration) outcome {
 	w := delivery(j, id)
 	out := outcome{at: d.now()}
 	body, err := json.Marshal(Payload{
@@ -184,7 +218,7 @@ func (d *Dispatcher) call(ctx context.Context, j *jobs.Job, id string, attempt i
 		out.errText, out.detail = "could not encode the payload", err
 		return out
 	}
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {

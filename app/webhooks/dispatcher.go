@@ -56,7 +56,8 @@ type Options struct {
 	// ends. It must exceed Timeout, and leave room to record the outcome.
 	// Default: 30s.
 	Lease time.Duration
-	// Timeout bounds each call, from connecting to reading the answer.
+	// Timeout bounds each call, from connecting to reading the answer; a
+	// pass whose context has a nearer deadline gives its calls less.
 	// Default: 10s.
 	Timeout time.Duration
 	// MaxAttempts is how many calls are made for one transition before the
@@ -222,6 +223,13 @@ func (d *Dispatcher) Run(ctx context.Context) {
 // for them. It returns how many calls were made, whatever their outcome,
 // and the failures to reach the store. It is for tests and for a scheduled
 // invocation (a Lambda) where no Run loop lives.
+//
+// It keeps to ctx's deadline: no call is claimed once less than a second
+// (or Timeout, if shorter) is left, and a call's timeout is cut to what is
+// left, so that DeliverDue returns by the deadline, give or take the
+// recording of the last outcomes. The calls it had no time for stay due,
+// untouched, and the error then wraps ctx's error, or
+// context.DeadlineExceeded when the deadline was near but not passed.
 func (d *Dispatcher) DeliverDue(ctx context.Context) (int, error) {
 	var wg sync.WaitGroup
 	var t tally
@@ -229,7 +237,19 @@ func (d *Dispatcher) DeliverDue(ctx context.Context) (int, error) {
 	wg.Wait()
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.cut && err == nil {
+		err = cutShort(ctx)
+	}
 	return t.calls, errors.Join(append([]error{err}, t.errs...)...)
+}
+
+// cutShort is the error of a pass that left calls due for want of time.
+func cutShort(ctx context.Context) error {
+	cause := ctx.Err()
+	if cause == nil {
+		cause = context.DeadlineExceeded // too near to start a call
+	}
+	return fmt.Errorf("webhooks: pass cut short, calls left due: %w", cause)
 }
 
 // tally counts what the workers of one pass did.
@@ -237,6 +257,13 @@ type tally struct {
 	mu    sync.Mutex
 	calls int
 	errs  []error
+	cut   bool // a worker left calls due for want of time
+}
+
+func (t *tally) cutShort() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.cut = true
 }
 
 func (t *tally) add(called bool, err error) {
@@ -254,13 +281,16 @@ func (t *tally) add(called bool, err error) {
 // worker, which makes the job's calls one after the other, in transition
 // order, so that a receiver usually hears of a job's states in order (a
 // retry can still overtake). Workers are counted in wg; dispatch returns
-// once each has a slot. full reports a batch that may have left calls due.
+// once each has a slot, or once ctx leaves no time to claim another call
+// (see mayClaim). full reports a batch that may have left calls due.
 func (d *Dispatcher) dispatch(ctx context.Context, wg *sync.WaitGroup, t *tally) (full bool, err error) {
 	now := d.now()
 	due, err := d.store.Due(ctx, now, batchSize)
 	if err != nil {
 		return false, fmt.Errorf("webhooks: find due calls: %w", err)
 	}
+	window, cancel := d.claimWindow(ctx)
+	defer cancel()
 	for _, j := range due {
 		ids := dueDeliveries(j, now)
 		if len(ids) == 0 || !d.begin(j.ID) {
@@ -268,22 +298,32 @@ func (d *Dispatcher) dispatch(ctx context.Context, wg *sync.WaitGroup, t *tally)
 		}
 		select {
 		case d.slots <- struct{}{}:
-		case <-ctx.Done():
+		case <-window.Done():
 			d.end(j.ID)
-			return false, fmt.Errorf("webhooks: pass interrupted: %w", ctx.Err())
+			return false, cutShort(ctx)
 		}
 		wg.Go(func() {
 			defer d.end(j.ID)
 			defer func() { <-d.slots }()
 			for _, id := range ids {
-				if ctx.Err() != nil {
-					return // a claimed call is finished; an unclaimed one waits
+				if !d.mayClaim(ctx) {
+					t.cutShort() // a claimed call is finished; an unclaimed one waits
+					return
 				}
 				t.add(d.deliver(ctx, j.ID, id))
 			}
 		})
 	}
 	return len(due) == batchSize, nil
+}
+
+// claimWindow returns a context that ends when ctx leaves no more time to
+// claim a call.
+func (d *Dispatcher) claimWindow(ctx context.Context) (context.Context, context.CancelFunc) {
+	if deadline, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(ctx, deadline.Add(-min(minCallTime, d.timeout)))
+	}
+	return context.WithCancel(ctx)
 }
 
 // dueDeliveries lists the ids of j's calls that can be claimed at now.
