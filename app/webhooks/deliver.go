@@ -228,7 +228,7 @@ func (d *Dispatcher) call(ctx context.Context, j *jobs.Job, id string, attempt i
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", UserAgent)
 	req.Header.Set(DeliveryHeader, id)
-	req.Header.Set(SignatureHeader, Sign(d.secret, out.at, body))
+	req.Header.Set(SignatureHeader, Sign(OwnerSecret(d.secret, j.Owner), out.at, body))
 
 	resp, err := d.client.Do(req)
 	if err != nil {

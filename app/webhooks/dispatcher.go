@@ -24,7 +24,9 @@ const batchSize = 100
 type Options struct {
 	// Store is where jobs and their owed calls are.
 	Store jobs.Store
-	// Secret signs every call; receivers verify with it. At least
+	// Secret is the root of the signing secrets: each job's calls are
+	// signed with OwnerSecret(Secret, job.Owner), which is what that owner's
+	// receivers verify with; Secret itself is given to nobody. At least
 	// MinSecretLength bytes.
 	Secret []byte
 	// HTTPClient makes the calls. Redirects are never followed, whatever

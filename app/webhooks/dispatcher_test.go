@@ -58,8 +58,8 @@ func TestATransitionIsDeliveredSignedWithItsPayload(t *testing.T) {
 				}
 			}
 			sig := c.header.Get(webhooks.SignatureHeader)
-			if err := webhooks.Verify(secret, sig, c.body, clk.Now(), time.Minute); err != nil {
-				t.Errorf("Verify with the secret: %v", err)
+			if err := webhooks.Verify(webhooks.OwnerSecret(secret, ""), sig, c.body, clk.Now(), time.Minute); err != nil {
+				t.Errorf("Verify with the operator's secret: %v", err)
 			}
 			if err := webhooks.Verify([]byte("some other secret value"), sig, c.body, clk.Now(), time.Minute); !errors.Is(err, webhooks.ErrBadSignature) {
 				t.Errorf("Verify with another secret = %v, want ErrBadSignature", err)
@@ -73,6 +73,41 @@ func TestATransitionIsDeliveredSignedWithItsPayload(t *testing.T) {
 				t.Errorf("at is not RFC 3339 UTC in %s", c.body)
 			}
 			tt.checkView(t, view)
+		})
+	}
+}
+
+func TestACallIsSignedWithItsOwnersSecretAlone(t *testing.T) {
+	tests := []struct {
+		name  string
+		owner string
+		other string // another owner, whose secret must not verify the call
+	}{
+		{"alice's call", "alice", "bob"},
+		{"the operator's call (no owner)", "", "alice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openStore(t, filepath.Join(t.TempDir(), "jobs.db"))
+			rc := newReceiver(t, answering(204))
+			clk := newClock(t0)
+			d := newDispatcher(t, webhooks.Options{Store: s, Now: clk.Now})
+			apply(t, s, &jobs.Update{JobID: "j", Owner: tt.owner, At: t0, State: jobs.Complete, CallbackURL: rc.URL})
+
+			deliverDue(t, d, 1)
+			c := rc.Calls()[0]
+			sig := c.header.Get(webhooks.SignatureHeader)
+			if err := webhooks.Verify(webhooks.OwnerSecret(secret, tt.owner), sig, c.body, clk.Now(), time.Minute); err != nil {
+				t.Errorf("Verify with the owner's secret: %v", err)
+			}
+			for what, key := range map[string][]byte{
+				"another owner's secret":  webhooks.OwnerSecret(secret, tt.other),
+				"the dispatcher's secret": secret,
+			} {
+				if err := webhooks.Verify(key, sig, c.body, clk.Now(), time.Minute); !errors.Is(err, webhooks.ErrBadSignature) {
+					t.Errorf("Verify with %s = %v, want ErrBadSignature", what, err)
+				}
+			}
 		})
 	}
 }

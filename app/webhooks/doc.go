@@ -10,7 +10,8 @@
 // every attempt is visible in the job view.
 //
 // Receivers check calls with Verify: the Transcoder-Signature header is an
-// HMAC-SHA256 over the send time and the body, with the secret the operator
-// shares with them, and Transcoder-Delivery names the transition, the same
-// on every retry, for de-duplication.
+// HMAC-SHA256 over the send time and the body, with the job owner's secret
+// (OwnerSecret, derived from the operator's), so that one owner cannot forge
+// calls to another's receiver; Transcoder-Delivery names the transition, the
+// same on every retry, for de-duplication.
 package webhooks

@@ -139,3 +139,21 @@ func parseSignature(header string) (ts string, sigs [][]byte, err error) {
 	}
 	return ts, sigs, nil
 }
+
+// OwnerSecret returns the secret that signs the calls for owner's jobs:
+// HMAC-SHA256(secret, "transcoder-webhook:"+owner), where secret is the
+// dispatcher's (Options.Secret). It is what each owner is given to verify
+// its calls with Verify, so that no owner can sign a call that another
+// owner's receiver would accept; the dispatcher's own secret is never
+// handed out. The operator's jobs, which have no owner, are signed with
+// OwnerSecret(secret, "").
+func OwnerSecret(secret []byte, owner string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(ownerSecretLabel))
+	m.Write([]byte(owner))
+	return m.Sum(nil)
+}
+
+// ownerSecretLabel keeps owner secrets apart from any other use of the
+// dispatcher's secret.
+const ownerSecretLabel = "transcoder-webhook:"

@@ -1,6 +1,7 @@
 package webhooks_test
 
 import (
+	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -20,6 +21,23 @@ func TestSignMakesTheDocumentedHeader(t *testing.T) {
 	want := "t=1700000000,v1=da598bdc52dd8c11bc1fb9781d90dbac23fddc0b689a32e211eb9904e964a0a7"
 	if got := webhooks.Sign(secret, signed.Add(900*time.Millisecond), []byte(`{"job":"j"}`)); got != want {
 		t.Fatalf("Sign = %q, want %q", got, want)
+	}
+}
+
+func TestOwnerSecretIsTheDocumentedDerivation(t *testing.T) {
+	// The expected values were computed independently:
+	// HMAC-SHA256("0123456789abcdef", "transcoder-webhook:"+owner).
+	tests := []struct {
+		owner string
+		want  string
+	}{
+		{"alice", "398ebd5f4c2728a418a3eb4d6aeb3af3a8184a5b741cb4dfb5b9f0cc7c2bcdc6"},
+		{"", "73730f3eb440052163ae487861c562994492994eb03f55cbb4cd31c608597781"},
+	}
+	for _, tt := range tests {
+		if got := hex.EncodeToString(webhooks.OwnerSecret(secret, tt.owner)); got != tt.want {
+			t.Errorf("OwnerSecret(secret, %q) = %s, want %s", tt.owner, got, tt.want)
+		}
 	}
 }
 
