@@ -60,7 +60,7 @@ type Options struct {
 	Lease time.Duration
 	// Timeout bounds each call, from connecting to reading the answer; a
 	// pass whose context has a nearer deadline gives its calls less.
-	// Default: 10s.
+	// Default: 5s.
 	Timeout time.Duration
 	// MaxAttempts is how many calls are made for one transition before the
 	// dispatcher gives up on it. Default: 10.
@@ -77,7 +77,10 @@ type Options struct {
 	// View turns a job into the view sent in Payload.View, so that receivers
 	// see what the API shows (download URLs included). Default: the job.
 	View func(*jobs.Job) any
-	// Concurrency is the most calls in flight at once. Default: 4.
+	// Concurrency is the most calls in flight at once. The calls of one
+	// owner take at most half of them (at least one), so that an owner
+	// whose receivers never answer cannot hold up everyone else's calls.
+	// Default: 4.
 	Concurrency int
 }
 
@@ -98,13 +101,9 @@ type Dispatcher struct {
 	allowURL    func(*url.URL) error
 	view        func(*jobs.Job) any
 
-	slots chan struct{} // a token per call in flight
-	kick  chan struct{} // buffered 1: a kick waiting for Run
+	kick chan struct{} // buffered 1: a kick waiting for Run
 
-	mu sync.Mutex
-	// busy holds the jobs a worker of this dispatcher is calling for; true
-	// when a pass found more due for the job meanwhile.
-	busy map[string]bool
+	slots *slots // which jobs' calls are in flight
 }
 
 // New returns a dispatcher, or an error naming the option that is wrong.
@@ -128,13 +127,12 @@ func New(opts Options) (*Dispatcher, error) {
 		allowURL:    opts.AllowURL,
 		view:        opts.View,
 		kick:        make(chan struct{}, 1),
-		busy:        map[string]bool{},
 	}
 	for _, o := range []struct {
 		name string
 		v    *time.Duration
 		def  time.Duration
-	}{{"Poll", &d.poll, time.Second}, {"Lease", &d.lease, 30 * time.Second}, {"Timeout", &d.timeout, 10 * time.Second}} {
+	}{{"Poll", &d.poll, time.Second}, {"Lease", &d.lease, 30 * time.Second}, {"Timeout", &d.timeout, 5 * time.Second}} {
 		if *o.v < 0 {
 			return nil, fmt.Errorf("webhooks: Options.%s %s is negative", o.name, *o.v)
 		}
@@ -158,7 +156,7 @@ func New(opts Options) (*Dispatcher, error) {
 	case concurrency == 0:
 		concurrency = 4
 	}
-	d.slots = make(chan struct{}, concurrency)
+	d.slots = newSlots(concurrency)
 
 	client := http.Client{Transport: newTransport(opts.AllowLoopbackHTTP)}
 	if opts.HTTPClient != nil {
@@ -282,9 +280,11 @@ func (t *tally) add(called bool, err error) {
 // dispatch takes the jobs with calls due from the store and hands each to a
 // worker, which makes the job's calls one after the other, in transition
 // order, so that a receiver usually hears of a job's states in order (a
-// retry can still overtake). Workers are counted in wg; dispatch returns
-// once each has a slot, or once ctx leaves no time to claim another call
-// (see mayClaim). full reports a batch that may have left calls due.
+// retry can still overtake). A job waits while all the slots are taken or
+// its owner has its share of them, and the jobs behind it go first when
+// they can. Workers are counted in wg; dispatch returns once each job has
+// a worker, or once ctx leaves no time to claim another call (see
+// mayClaim). full reports a batch that may have left calls due.
 func (d *Dispatcher) dispatch(ctx context.Context, wg *sync.WaitGroup, t *tally) (full bool, err error) {
 	now := d.now()
 	due, err := d.store.Due(ctx, now, batchSize)
@@ -293,28 +293,45 @@ func (d *Dispatcher) dispatch(ctx context.Context, wg *sync.WaitGroup, t *tally)
 	}
 	window, cancel := d.claimWindow(ctx)
 	defer cancel()
+	type work struct {
+		job *jobs.Job
+		ids []string
+	}
+	var queue []work
 	for _, j := range due {
-		ids := dueDeliveries(j, now)
-		if len(ids) == 0 || !d.begin(j.ID) {
-			continue
+		if ids := dueDeliveries(j, now); len(ids) > 0 {
+			queue = append(queue, work{j, ids})
+		}
+	}
+	for len(queue) > 0 {
+		freed := d.slots.freed()
+		waiting := queue[:0]
+		for _, w := range queue {
+			switch d.slots.start(w.job) {
+			case taken:
+			case wait:
+				waiting = append(waiting, w)
+			case started:
+				wg.Go(func() {
+					defer d.finish(w.job)
+					for _, id := range w.ids {
+						if !d.mayClaim(ctx) {
+							t.cutShort() // a claimed call is finished; an unclaimed one waits
+							return
+						}
+						t.add(d.deliver(ctx, w.job.ID, id))
+					}
+				})
+			}
+		}
+		if queue = waiting; len(queue) == 0 {
+			break
 		}
 		select {
-		case d.slots <- struct{}{}:
+		case <-freed:
 		case <-window.Done():
-			d.end(j.ID)
 			return false, cutShort(ctx)
 		}
-		wg.Go(func() {
-			defer d.end(j.ID)
-			defer func() { <-d.slots }()
-			for _, id := range ids {
-				if !d.mayClaim(ctx) {
-					t.cutShort() // a claimed call is finished; an unclaimed one waits
-					return
-				}
-				t.add(d.deliver(ctx, j.ID, id))
-			}
-		})
 	}
 	return len(due) == batchSize, nil
 }
@@ -337,28 +354,4 @@ func dueDeliveries(j *jobs.Job, now time.Time) []string {
 		}
 	}
 	return ids
-}
-
-// begin marks job id busy, or reports false when a worker already has it
-// and asks that worker to kick another pass when it is done.
-func (d *Dispatcher) begin(id string) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, busy := d.busy[id]; busy {
-		d.busy[id] = true
-		return false
-	}
-	d.busy[id] = false
-	return true
-}
-
-// end releases job id, kicking a pass when one skipped it meanwhile.
-func (d *Dispatcher) end(id string) {
-	d.mu.Lock()
-	again := d.busy[id]
-	delete(d.busy, id)
-	d.mu.Unlock()
-	if again {
-		d.Kick()
-	}
 }

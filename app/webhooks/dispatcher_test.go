@@ -537,7 +537,7 @@ func TestNewRefusesOptionsThatCannotWork(t *testing.T) {
 		{"no secret", webhooks.Options{Store: s}, "Secret"},
 		{"a short secret", webhooks.Options{Store: s, Secret: []byte("fifteen bytes!!")}, "Secret"},
 		{"a negative poll", webhooks.Options{Store: s, Secret: secret, Poll: -time.Second}, "Poll"},
-		{"a lease no longer than the timeout", webhooks.Options{Store: s, Secret: secret, Lease: 10 * time.Second}, "Lease"},
+		{"a lease no longer than the default timeout", webhooks.Options{Store: s, Secret: secret, Lease: 5 * time.Second}, "Lease"},
 		{"a timeout past the default lease", webhooks.Options{Store: s, Secret: secret, Timeout: time.Minute}, "Lease"},
 		{"negative attempts", webhooks.Options{Store: s, Secret: secret, MaxAttempts: -1}, "MaxAttempts"},
 		{"negative concurrency", webhooks.Options{Store: s, Secret: secret, Concurrency: -1}, "Concurrency"},

@@ -1,0 +1,28 @@
+package webhooks
+
+import (
+	"testing"
+	"time"
+)
+
+func TestACallWaitsFiveSecondsForItsAnswerByDefault(t *testing.T) {
+	d, err := New(Options{Store: nopStore{}, Secret: []byte("0123456789abcdef")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.timeout != 5*time.Second {
+		t.Fatalf("the default Timeout is %s, want 5s: an owner whose receivers never answer holds a slot that long", d.timeout)
+	}
+}
+
+func TestAnOwnersShareIsHalfTheSlotsAndAtLeastOne(t *testing.T) {
+	for concurrency, want := range map[int]int{1: 1, 2: 1, 3: 1, 4: 2, 5: 2, 8: 4} {
+		d, err := New(Options{Store: nopStore{}, Secret: []byte("0123456789abcdef"), Concurrency: concurrency})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.slots.ownerCap != want {
+			t.Errorf("with Concurrency %d, an owner may have %d calls in flight; want %d", concurrency, d.slots.ownerCap, want)
+		}
+	}
+}
