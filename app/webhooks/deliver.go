@@ -96,7 +96,8 @@ func (d *Dispatcher) mayClaim(ctx context.Context) bool {
 // the outcome. It reports whether it made a call; a call it did not win is
 // no error. Once claimed, the call is made within what is left of ctx's
 // time (at most Timeout) and recorded even if ctx ends meanwhile, so that a
-// claim is never left to expire.
+// claim is not left to expire; only when the claim itself took all of
+// ctx's time is the call left to be made when the claim ends.
 func (d *Dispatcher) deliver(ctx context.Context, jobID, id string) (called bool, err error) {
 	j, c, won, err := d.claim(ctx, jobID, id)
 	if err != nil || !won {
