@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"slices"
@@ -83,6 +84,19 @@ func (s *Server) handleNotice(dismiss bool) gin.HandlerFunc {
 		}
 		s.hub.changed(jobID)
 		c.Status(http.StatusNoContent)
+	}
+}
+
+// handleCallbackSecret gives the caller the key its webhook calls are signed
+// with: its own, so that no owner can sign calls to another's receiver.
+func (s *Server) handleCallbackSecret() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if s.deps.CallbackSecret == nil {
+			c.JSON(http.StatusNotFound, gin.H{"error": "webhooks are off on this service (its operator has not set WEBHOOK_SECRET)"})
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusOK, gin.H{"secret": hex.EncodeToString(s.deps.CallbackSecret(caller(c).owner))})
 	}
 }
 

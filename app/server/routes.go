@@ -40,6 +40,7 @@ func (s *Server) routes() {
 	api.GET("/inbox", s.handleInbox())
 	api.POST("/inbox/:id/read", s.handleNotice(false))
 	api.POST("/inbox/:id/dismiss", s.handleNotice(true))
+	api.GET("/webhooks/secret", s.handleCallbackSecret())
 	if s.deps.Storage != nil && s.deps.Transcoder != nil {
 		api.POST("/uploads", s.handleCreateUpload())
 		api.POST("/jobs", s.handleCreateJob())

@@ -51,6 +51,9 @@ type Deps struct {
 	SessionSecret []byte
 	// CheckCallback vets a job's callbackUrl; nil turns callbacks off.
 	CheckCallback func(raw string) error
+	// CallbackSecret is the key an owner's webhook calls are signed with,
+	// which GET /webhooks/secret hands to that owner.
+	CallbackSecret func(owner string) []byte
 	// Webhooks is told when a change owes webhook calls, so they go out at
 	// once rather than at its next poll; may be nil.
 	Webhooks interface{ Kick() }

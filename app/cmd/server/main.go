@@ -174,20 +174,23 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger, ba
 	}
 	localMode := cfg.Engine == config.Local
 	var checkCallback func(string) error
+	var callbackSecret func(string) []byte
 	if len(cfg.WebhookSecret) > 0 {
 		svc.webhooks, err = webhooks.New(webhooks.Options{
-			Store:       store,
-			Secret:      cfg.WebhookSecret,
-			Logger:      logger.With("component", "webhooks"),
-			MaxAttempts: 20, // about a day of back-off
-			AllowURL:    webhooks.URLPolicy(localMode),
-			View:        func(j *jobs.Job) any { return svc.srv.View(j) },
+			Store:             store,
+			Secret:            cfg.WebhookSecret,
+			Logger:            logger.With("component", "webhooks"),
+			MaxAttempts:       20, // about a day of back-off
+			AllowURL:          webhooks.URLPolicy(localMode),
+			AllowLoopbackHTTP: localMode,
+			View:              func(j *jobs.Job) any { return svc.srv.View(j) },
 		})
 		if err != nil {
 			svc.close(logger)
 			return nil, err
 		}
 		checkCallback = func(raw string) error { return webhooks.CheckCallbackURL(raw, localMode) }
+		callbackSecret = func(owner string) []byte { return webhooks.OwnerSecret(cfg.WebhookSecret, owner) }
 	}
 	var streamLifetime time.Duration // the server's default
 	if cfg.Lambda {
@@ -208,6 +211,7 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger, ba
 		APIKeys:        cfg.APIKeys,
 		SessionSecret:  secret,
 		CheckCallback:  checkCallback,
+		CallbackSecret: callbackSecret,
 		Webhooks:       kicker(svc.webhooks, cfg.Lambda),
 		Assets:         web.Assets(),
 		StreamLifetime: streamLifetime,

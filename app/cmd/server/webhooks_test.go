@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -15,26 +16,27 @@ import (
 func TestEveryTransitionOfAJobWithACallbackIsPostedSignedOnce(t *testing.T) {
 	const secret = "webhook-secret-0123456789"
 	var mu sync.Mutex
-	got := map[string]int{} // delivery id -> calls
+	var aliceSecret []byte
+	calls := map[string]int{} // delivery id -> calls
 	var states []string
 	failedOnce := false
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if err := webhooks.Verify([]byte(secret), r.Header.Get(webhooks.SignatureHeader), body, time.Now(), time.Minute); err != nil {
-			t.Errorf("a call did not verify: %v", err)
+		mu.Lock()
+		defer mu.Unlock()
+		if err := webhooks.Verify(aliceSecret, r.Header.Get(webhooks.SignatureHeader), body, time.Now(), time.Minute); err != nil {
+			t.Errorf("a call did not verify with alice's key: %v", err)
 			http.Error(w, "bad signature", http.StatusUnauthorized)
 			return
 		}
 		var p struct{ Job, State, Delivery string }
 		json.Unmarshal(body, &p)
-		mu.Lock()
-		defer mu.Unlock()
 		if p.State == "PROGRESSING" && !failedOnce {
 			failedOnce = true // the first try fails: the dispatcher must retry
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
 		}
-		got[p.Delivery]++
+		calls[p.Delivery]++
 		states = append(states, p.State)
 	}))
 	defer receiver.Close()
@@ -43,6 +45,22 @@ func TestEveryTransitionOfAJobWithACallbackIsPostedSignedOnce(t *testing.T) {
 	env["WEBHOOK_SECRET"] = secret
 	in := start(t, env)
 	alice := bearer(t, in.url, aliceKey)
+	// Each owner verifies with its own key, which the service hands out.
+	var got struct{ Secret string }
+	if status := alice.call("GET", "/webhooks/secret", nil, &got); status != 200 {
+		t.Fatalf("GET /webhooks/secret: %d", status)
+	}
+	if got.Secret != hex.EncodeToString(webhooks.OwnerSecret([]byte(secret), "alice")) {
+		t.Fatal("alice was handed a key that is not her own")
+	}
+	var bobs struct{ Secret string }
+	bearer(t, in.url, bobKey).call("GET", "/webhooks/secret", nil, &bobs)
+	if bobs.Secret == got.Secret {
+		t.Fatal("two owners share a webhook key")
+	}
+	mu.Lock()
+	aliceSecret, _ = hex.DecodeString(got.Secret)
+	mu.Unlock()
 	var job jobView
 	if status := alice.call("POST", "/jobs", map[string]any{
 		"input": alice.upload(tone(t, 1), "audio/wav"), "presets": []string{"mp3"}, "callbackUrl": receiver.URL + "/hook",
@@ -82,10 +100,10 @@ func TestEveryTransitionOfAJobWithACallbackIsPostedSignedOnce(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(got) != 3 {
-		t.Fatalf("deliveries %v, want one per transition (SUBMITTED, PROGRESSING, COMPLETE)", got)
+	if len(calls) != 3 {
+		t.Fatalf("deliveries %v, want one per transition (SUBMITTED, PROGRESSING, COMPLETE)", calls)
 	}
-	for id, n := range got {
+	for id, n := range calls {
 		if n != 1 {
 			t.Errorf("%s delivered %d times", id, n)
 		}
