@@ -148,7 +148,8 @@ func (s *Server) handleCreateJob() gin.HandlerFunc {
 			s.unavailable(c, "storing the job", err)
 			return
 		}
-		s.changed(submitted.Job)
+		// Webhook calls go out once the engine has the job (below).
+		s.hub.changed(submitted.Job.ID)
 		engineID, err := s.deps.Transcoder.Start(ctx, jobs.StartRequest{
 			JobID: id, Input: input, OutputPrefix: s.deps.Storage.OutputURI("jobs/" + id + "/"), Presets: ps, Metadata: meta,
 		})
