@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -94,13 +95,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("ADDR: cannot listen on %s: %w", cfg.Addr, err)
 	}
-	svc, err := newService(ctx, cfg, logger, "http://"+ln.Addr().String())
+	svc, err := newService(ctx, cfg, logger, baseURL(ln.Addr()))
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer svc.close(logger)
 	return serve(ctx, cfg, logger, svc, ln)
+}
+
+// baseURL is where this process reaches its own listener, and what the log
+// tells a person to open: an unspecified address (":8080") is reached on
+// loopback.
+func baseURL(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return "http://" + addr.String()
+	}
+	ip := tcp.IP
+	if ip == nil || ip.IsUnspecified() {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	return "http://" + net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port))
 }
 
 // service is the handler and everything behind it.
@@ -258,7 +274,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, svc *se
 	}()
 	defer func() { stopDispatch(); <-dispatched }()
 	svc.srv.SetReady(true)
-	url := "http://" + ln.Addr().String()
+	url := baseURL(ln.Addr())
 	logger.Info("listening", "addr", ln.Addr().String(), "url", url, "store", cfg.Store, "engine", cfg.Engine)
 	if err := svc.pipeline.started(ctx, url+"/transcode-complete"); err != nil {
 		logger.Error("starting the local pipeline", "err", err)

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -83,7 +85,7 @@ func (p *pipeline) openLocal(ctx context.Context, cfg *config.Config, logger *sl
 		Dir:            filepath.Join(cfg.DataDir, "s3"),
 		Addr:           cfg.Local.S3Addr,
 		Buckets:        []string{cfg.InputBucket, cfg.OutputBucket},
-		AllowedOrigins: []string{baseURL},
+		AllowedOrigins: pageOrigins(baseURL),
 	})
 	if err != nil {
 		return fmt.Errorf("LOCAL_S3_ADDR: starting the local S3 server on %s: %w", cfg.Local.S3Addr, err)
@@ -123,6 +125,22 @@ func (p *pipeline) openLocal(ctx context.Context, cfg *config.Config, logger *sl
 	p.transcoder = p.local
 	logger.Info("local pipeline", "s3", s3srv.URL(), "topic", p.topic.TopicARN(), "ffmpeg", cfg.Local.FFmpeg)
 	return nil
+}
+
+// pageOrigins are the origins a browser may show the page under, which the
+// local S3 server must accept uploads from: a loopback service is as
+// reachable at localhost as at its address.
+func pageOrigins(baseURL string) []string {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return []string{baseURL}
+	}
+	ip := net.ParseIP(u.Hostname())
+	if ip == nil || !ip.IsLoopback() {
+		return []string{baseURL}
+	}
+	port := u.Port()
+	return []string{"http://127.0.0.1:" + port, "http://localhost:" + port, "http://[::1]:" + port}
 }
 
 // trust is what the verifier must accept besides Amazon SNS: the local
