@@ -23,8 +23,8 @@ endef
 help: ## List every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-dev: ffmpeg ## Run the whole pipeline locally (SQLite, local S3 and SNS, ffmpeg); Ctrl-C stops it
-	DATA_DIR=$(DATA_DIR) $(GO) run ./app/cmd/server
+dev: ffmpeg build ## Run the whole pipeline locally (SQLite, local S3 and SNS, ffmpeg); Ctrl-C stops it
+	DATA_DIR=$(DATA_DIR) ./bin/server
 
 build: ## Build the server binary into bin/
 	$(GO) build -o bin/server ./app/cmd/server
