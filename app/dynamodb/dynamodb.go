@@ -36,13 +36,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"transcoder/app/internal/gate"
 	"transcoder/app/jobs"
 )
 
@@ -69,9 +69,7 @@ type Store struct {
 	table  string
 	locks  keyLocks
 
-	mu       sync.RWMutex // guards closed against calls entering
-	closed   bool
-	inflight sync.WaitGroup
+	gate gate.Gate // refuses calls once Close begins
 
 	conflicts atomic.Uint64
 
@@ -118,10 +116,10 @@ func (s *Store) Apply(ctx context.Context, u *jobs.Update) (jobs.Change, error) 
 	if err := ctx.Err(); err != nil {
 		return jobs.Change{}, fmt.Errorf("dynamodb: apply update to job %q: %w", u.JobID, err)
 	}
-	if !s.enter() {
+	if !s.gate.Enter() {
 		return jobs.Change{}, ErrClosed
 	}
-	defer s.inflight.Done()
+	defer s.gate.Leave()
 
 	return s.change(ctx, u.JobID, true, u.ApplyTo)
 }
@@ -135,10 +133,10 @@ func (s *Store) Modify(ctx context.Context, id string, fn func(*jobs.Job) bool) 
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("dynamodb: modify job %q: %w", id, err)
 	}
-	if !s.enter() {
+	if !s.gate.Enter() {
 		return nil, ErrClosed
 	}
-	defer s.inflight.Done()
+	defer s.gate.Leave()
 	c, err := s.change(ctx, id, false, func(j *jobs.Job) ([]jobs.Transition, bool) { return nil, fn(j) })
 	return c.Job, err
 }
@@ -212,10 +210,10 @@ func (s *Store) sleep(ctx context.Context, attempt int) error {
 // jobs.ErrNotFound when the id has never been seen. The read is strongly
 // consistent: it sees every acknowledged Apply.
 func (s *Store) Get(ctx context.Context, id string) (*jobs.Job, error) {
-	if !s.enter() {
+	if !s.gate.Enter() {
 		return nil, ErrClosed
 	}
-	defer s.inflight.Done()
+	defer s.gate.Leave()
 	j, _, err := s.load(ctx, id)
 	if err != nil {
 		return nil, err
@@ -229,20 +227,6 @@ func (s *Store) Get(ctx context.Context, id string) (*jobs.Job, error) {
 // Close stops accepting calls and waits for those under way. It does not
 // touch the client, which belongs to the caller.
 func (s *Store) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	s.inflight.Wait()
+	s.gate.Close()
 	return nil
-}
-
-// enter registers a call, or reports false once the store is closed.
-func (s *Store) enter() bool {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
-		return false
-	}
-	s.inflight.Add(1)
-	return true
 }

@@ -29,10 +29,10 @@ const defaultLimit = 20
 // table design: the listing scans the table, which costs a read of every job
 // per page and suits tables of thousands of jobs, not millions.
 func (s *Store) List(ctx context.Context, q jobs.Query) (jobs.Page, error) {
-	if !s.enter() {
+	if !s.gate.Enter() {
 		return jobs.Page{}, ErrClosed
 	}
-	defer s.inflight.Done()
+	defer s.gate.Leave()
 	if q.Limit < 1 {
 		q.Limit = defaultLimit
 	}
@@ -120,10 +120,10 @@ func (s *Store) listAll(ctx context.Context, after string, n int) ([]*jobs.Job, 
 // the table with a filter on it: a read of every job per call, which suits a
 // dispatcher polling a table of thousands of jobs, not millions.
 func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]*jobs.Job, error) {
-	if !s.enter() {
+	if !s.gate.Enter() {
 		return nil, ErrClosed
 	}
-	defer s.inflight.Done()
+	defer s.gate.Leave()
 	var due []*jobs.Job
 	err := s.scanJobs(ctx, "#due <= :now",
 		map[string]string{"#due": attrWebhookDue},

@@ -14,13 +14,13 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
 	"transcoder/app/events"
 	"transcoder/app/internal/snstest"
+
+	"transcoder/app/internal/syncbuf"
 	"transcoder/app/jobs"
 	"transcoder/app/server"
 	"transcoder/app/sns"
@@ -41,13 +41,13 @@ type harness struct {
 	url      string
 	signer   *snstest.Signer
 	store    *sqlite.Store
-	logs     *syncBuffer
+	logs     *syncbuf.Buffer
 	confirms atomic.Int32
 }
 
 func newHarness(t *testing.T, opts ...func(*server.Deps)) *harness {
 	t.Helper()
-	h := &harness{t: t, logs: new(syncBuffer)}
+	h := &harness{t: t, logs: new(syncbuf.Buffer)}
 	var err error
 	if h.signer, err = snstest.NewSigner(topic); err != nil {
 		t.Fatal(err)
@@ -102,24 +102,6 @@ func newHarness(t *testing.T, opts ...func(*server.Deps)) *harness {
 	t.Cleanup(ts.Close)
 	h.url = ts.URL
 	return h
-}
-
-// syncBuffer is a log sink the handler writes while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 type answer struct {

@@ -15,10 +15,10 @@ import (
 // q.All. The cursor encodes the last job of the previous page, so pages hold
 // still while new jobs arrive.
 func (s *Store) List(ctx context.Context, q jobs.Query) (jobs.Page, error) {
-	if !s.enter() {
+	if !s.gate.Enter() {
 		return jobs.Page{}, ErrClosed
 	}
-	defer s.inflight.Done()
+	defer s.gate.Leave()
 	if q.Limit < 1 {
 		q.Limit = 20
 	}
@@ -62,10 +62,10 @@ func (s *Store) List(ctx context.Context, q jobs.Query) (jobs.Page, error) {
 // Due returns up to limit jobs with a webhook call due at now, the most
 // overdue first.
 func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]*jobs.Job, error) {
-	if !s.enter() {
+	if !s.gate.Enter() {
 		return nil, ErrClosed
 	}
-	defer s.inflight.Done()
+	defer s.gate.Leave()
 	rows, err := s.read.QueryContext(ctx, `SELECT doc FROM jobs WHERE webhook_due IS NOT NULL AND webhook_due <= ?
 		ORDER BY webhook_due LIMIT ?`, now.UnixNano(), limit)
 	if err != nil {

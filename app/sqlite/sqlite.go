@@ -26,6 +26,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
+	"transcoder/app/internal/gate"
 	"transcoder/app/jobs"
 )
 
@@ -65,9 +66,7 @@ type Store struct {
 	requests   chan *request
 	writerDone chan struct{}
 
-	mu       sync.RWMutex // guards closed against calls entering
-	closed   bool
-	inflight sync.WaitGroup
+	gate     gate.Gate // refuses calls once Close begins
 	once     sync.Once
 	closeErr error
 
@@ -185,10 +184,10 @@ func (s *Store) Path() string { return s.path }
 // Get returns the job with the given id, or an error wrapping
 // jobs.ErrNotFound when the id has never been seen.
 func (s *Store) Get(ctx context.Context, id string) (*jobs.Job, error) {
-	if !s.enter() {
+	if !s.gate.Enter() {
 		return nil, ErrClosed
 	}
-	defer s.inflight.Done()
+	defer s.gate.Leave()
 
 	var doc []byte
 	err := s.get.QueryRowContext(ctx, id).Scan(&doc)
@@ -206,10 +205,7 @@ func (s *Store) Get(ctx context.Context, id string) (*jobs.Job, error) {
 // be called more than once.
 func (s *Store) Close() error {
 	s.once.Do(func() {
-		s.mu.Lock()
-		s.closed = true
-		s.mu.Unlock()
-		s.inflight.Wait()
+		s.gate.Close()
 		close(s.requests)
 		<-s.writerDone
 		s.closeErr = s.closeDBs()
@@ -234,17 +230,6 @@ func (s *Store) closeDBs() error {
 		return fmt.Errorf("sqlite: close %s: %w", s.path, err)
 	}
 	return nil
-}
-
-// enter registers a call, or reports false once the store is closed.
-func (s *Store) enter() bool {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
-		return false
-	}
-	s.inflight.Add(1)
-	return true
 }
 
 // Stats counts the writer's work since Open: what group commit achieves is

@@ -43,10 +43,10 @@ func (s *Store) Apply(ctx context.Context, u *jobs.Update) (jobs.Change, error) 
 	if err := ctx.Err(); err != nil {
 		return jobs.Change{}, fmt.Errorf("sqlite: apply update to job %q: %w", u.JobID, err)
 	}
-	if !s.enter() {
+	if !s.gate.Enter() {
 		return jobs.Change{}, ErrClosed
 	}
-	defer s.inflight.Done()
+	defer s.gate.Leave()
 
 	return s.submit(&request{ctx: ctx, id: u.JobID, create: true, change: u.ApplyTo})
 }
@@ -55,10 +55,10 @@ func (s *Store) Apply(ctx context.Context, u *jobs.Update) (jobs.Change, error) 
 // fn reports whether it changed anything, and must increment the job's
 // Version when it does (the jobs.Job methods do).
 func (s *Store) Modify(ctx context.Context, id string, fn func(*jobs.Job) bool) (*jobs.Job, error) {
-	if !s.enter() {
+	if !s.gate.Enter() {
 		return nil, ErrClosed
 	}
-	defer s.inflight.Done()
+	defer s.gate.Leave()
 	ch, err := s.submit(&request{ctx: ctx, id: id, change: func(j *jobs.Job) ([]jobs.Transition, bool) { return nil, fn(j) }})
 	return ch.Job, err
 }

@@ -8,7 +8,6 @@
 package dynalite
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"transcoder/app/internal/syncbuf"
 )
 
 // ErrNotInstalled is returned by Start when dynalite is neither in the
@@ -73,7 +74,7 @@ func startOnce(bin string) (endpoint string, stop func(), err error) {
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 
-	var output syncBuffer
+	var output syncbuf.Buffer
 	cmd := exec.Command(bin,
 		"--host", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
@@ -160,23 +161,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// syncBuffer collects a process's output, written from os/exec's copying
-// goroutines and read by Start.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
