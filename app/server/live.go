@@ -95,13 +95,16 @@ func (s *Server) handleJobEvents() gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		who := caller(c)
-		done, ok := s.hub.open(who.owner)
-		if !ok {
-			c.JSON(http.StatusTooManyRequests, gin.H{"error": "too many live views open: close a tab, or poll GET /jobs/:id"})
-			return
+		// Owners' streams are bounded; the operator's (monitoring every
+		// job) are not.
+		if who := caller(c); !who.operator {
+			done, ok := s.hub.open(who.owner)
+			if !ok {
+				c.JSON(http.StatusTooManyRequests, gin.H{"error": "too many live views open: close a tab, or poll GET /jobs/:id"})
+				return
+			}
+			defer done()
 		}
-		defer done()
 		ctx := c.Request.Context()
 		woken, stop := s.hub.watch(j.ID)
 		defer stop()

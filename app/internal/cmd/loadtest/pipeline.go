@@ -172,6 +172,9 @@ func watch(base, token, id string) (seen, at time.Time, err error) {
 		return seen, at, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return seen, at, fmt.Errorf("job %s: the event stream answered HTTP %d", id, resp.StatusCode)
+	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
