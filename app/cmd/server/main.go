@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdaurl"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/prometheus/client_golang/prometheus"
@@ -88,7 +87,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		defer svc.close(logger)
 		svc.srv.SetReady(true)
 		logger.Info("serving on AWS Lambda", "store", cfg.Store, "engine", cfg.Engine, "topics", cfg.TopicARNs)
-		lambdaurl.Start(svc.srv, lambda.WithContext(ctx))
+		lambda.StartWithOptions(lambdaHandler(svc.srv, svc.webhooks), lambda.WithContext(ctx))
 		return nil
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -10,15 +10,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambdaurl"
 
 	"transcoder/app/config"
 	"transcoder/app/internal/snstest"
+	"transcoder/app/jobs"
 	"transcoder/app/sns"
 )
 
@@ -204,12 +205,13 @@ func TestShutdownFinishesTheRequestInFlight(t *testing.T) {
 	}
 }
 
-func TestTheLambdaFunctionURLServesTheSameHandler(t *testing.T) {
+func TestTheLambdaFunctionServesTheSameHandlerAndDeliversWebhooksOnSchedule(t *testing.T) {
 	signer, err := snstest.NewSigner(topic)
 	if err != nil {
 		t.Fatal(err)
 	}
 	env := testEnv(t, signer, t.TempDir())
+	env["WEBHOOK_SECRET"] = "webhook-secret-0123456789"
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -221,30 +223,61 @@ func TestTheLambdaFunctionURLServesTheSameHandler(t *testing.T) {
 	}
 	defer svc.close(logger)
 	svc.srv.SetReady(true)
-	handle := lambdaurl.Wrap(svc.srv)
+	handle := lambdaHandler(svc.srv, svc.webhooks)
 
-	invoke := func(method, path string, body []byte, header map[string]string) (int, string) {
-		req := &lambdaevents.LambdaFunctionURLRequest{RawPath: path, Headers: header, Body: string(body)}
-		req.RequestContext.DomainName = "abc.lambda-url.us-east-1.on.aws"
-		req.RequestContext.HTTP.Method = method
-		resp, err := handle(context.Background(), req)
+	// invoke sends the function the JSON the Lambda service would.
+	invoke := func(payload any) any {
+		t.Helper()
+		raw, err := json.Marshal(payload)
 		if err != nil {
 			t.Fatal(err)
+		}
+		out, err := handle(context.Background(), raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	request := func(method, path string, body []byte, header map[string]string) (int, string) {
+		t.Helper()
+		req := lambdaevents.LambdaFunctionURLRequest{RawPath: path, Headers: header, Body: string(body)}
+		req.RequestContext.DomainName = "abc.lambda-url.us-east-1.on.aws"
+		req.RequestContext.HTTP.Method = method
+		resp, ok := invoke(req).(*lambdaevents.LambdaFunctionURLStreamingResponse)
+		if !ok {
+			t.Fatal("a Function URL request was not answered as a stream")
 		}
 		out, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(out)
 	}
 	now := time.Now()
 	m := signer.Notification(completeEvent("j1", now), now)
-	if status, out := invoke("POST", "/transcode-complete", snstest.Body(m), map[string]string{
+	if status, out := request("POST", "/transcode-complete", snstest.Body(m), map[string]string{
 		"x-amz-sns-message-type": m.Type, "x-amz-sns-topic-arn": m.TopicARN,
 	}); status != 200 || !strings.Contains(out, "applied") {
 		t.Fatalf("delivery through the Function URL: %d %s", status, out)
 	}
-	if status, out := invoke("GET", "/jobs/j1", nil, map[string]string{"authorization": "Bearer " + token}); status != 200 || !strings.Contains(out, `"state":"COMPLETE"`) {
+	if status, out := request("GET", "/jobs/j1", nil, map[string]string{"authorization": "Bearer " + token}); status != 200 || !strings.Contains(out, `"state":"COMPLETE"`) {
 		t.Fatalf("job through the Function URL: %d %s", status, out)
 	}
-	if status, _ := invoke("POST", "/transcode-complete", []byte("junk"), nil); status != 400 {
+	if status, _ := request("POST", "/transcode-complete", []byte("junk"), nil); status != 400 {
 		t.Fatalf("junk through the Function URL: %d", status)
+	}
+
+	// A call owed and due is made when the schedule fires.
+	calls := make(chan string, 4)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls <- r.Header.Get("Transcoder-Delivery")
+	}))
+	defer receiver.Close()
+	if _, err := svc.store.Apply(context.Background(), &jobs.Update{JobID: "j2", At: time.Now(), State: jobs.Complete, CallbackURL: receiver.URL}); err != nil {
+		t.Fatal(err)
+	}
+	out := invoke(map[string]any{"source": "aws.events", "detail-type": "Scheduled Event", "detail": map[string]any{}})
+	if got, ok := out.(map[string]int); !ok || got["calls"] != 1 {
+		t.Fatalf("the scheduled event answered %v, want one call made", out)
+	}
+	if id := <-calls; id != "j2-COMPLETE" {
+		t.Fatalf("the receiver got delivery %q", id)
 	}
 }
