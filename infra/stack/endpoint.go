@@ -33,7 +33,8 @@ type EndpointArgs struct {
 	APIToken pulumi.StringInput
 	// SessionSecret signs browser sessions and CSRF tokens (a secret).
 	SessionSecret pulumi.StringInput
-	// WebhookSecret signs webhook calls (a secret); nil turns callbacks off.
+	// WebhookSecret signs webhook calls (a secret); nil turns callbacks, and
+	// the schedule that retries them, off.
 	WebhookSecret pulumi.StringInput
 	// APIKeys are the API clients' owner:key pairs (a secret); nil for none.
 	APIKeys pulumi.StringInput
@@ -50,7 +51,9 @@ type EndpointArgs struct {
 // Endpoint is the completion endpoint: a Lambda function behind a public
 // Function URL, its role, and its logs. The URL takes no AWS authentication
 // because SNS cannot sign requests; the function verifies every SNS
-// signature itself and guards the jobs API with a bearer token.
+// signature itself and guards the jobs API with a bearer token. With webhooks
+// on, an EventBridge schedule also invokes the function every minute to retry
+// the webhook calls that are due.
 type Endpoint struct {
 	pulumi.ResourceState
 
@@ -61,13 +64,20 @@ type Endpoint struct {
 	// Permissions make the URL public; a subscription must wait for them.
 	Permissions []*lambda.Permission
 
+	// Schedule, its target and its permission invoke the function every
+	// minute; all nil when webhooks are off.
+	Schedule           *cloudwatch.EventRule
+	ScheduleTarget     *cloudwatch.EventTarget
+	SchedulePermission *lambda.Permission
+
 	// BaseURL is the Function URL without its trailing slash.
 	BaseURL pulumi.StringOutput
 	// NotificationURL is where SNS delivers: BaseURL + NotificationPath.
 	NotificationURL pulumi.StringOutput
 }
 
-// NewEndpoint declares the function and its URL.
+// NewEndpoint declares the function and its URL, and the schedule when
+// webhooks are on.
 func NewEndpoint(ctx *pulumi.Context, name string, args *EndpointArgs, opts ...pulumi.ResourceOption) (*Endpoint, error) {
 	c := &Endpoint{}
 	if err := ctx.RegisterComponentResource("transcoder:stack:Endpoint", name, c, opts...); err != nil {
@@ -175,6 +185,12 @@ func NewEndpoint(ctx *pulumi.Context, name string, args *EndpointArgs, opts ...p
 		return nil, err
 	}
 	c.Permissions = []*lambda.Permission{urlPermission, invokePermission}
+
+	if args.WebhookSecret != nil {
+		if err = c.declareSchedule(ctx, name, n); err != nil {
+			return nil, err
+		}
+	}
 
 	c.BaseURL = c.URL.FunctionUrl.ApplyT(func(u string) string { return strings.TrimSuffix(u, "/") }).(pulumi.StringOutput)
 	c.NotificationURL = pulumi.Sprintf("%s%s", c.BaseURL, NotificationPath)

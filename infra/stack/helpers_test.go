@@ -116,6 +116,40 @@ func (r *stackRun) one(typ string) stacktest.Resource {
 	return rs[0]
 }
 
+// oneIn returns the only resource of a type that a component declares,
+// failing the test otherwise.
+func (r *stackRun) oneIn(component, typ string) stacktest.Resource {
+	r.t.Helper()
+	var in []stacktest.Resource
+	for _, res := range r.Of(typ) {
+		if res.Parent == component {
+			in = append(in, res)
+		}
+	}
+	if len(in) != 1 {
+		r.t.Fatalf("want exactly one %s in %s, got %d", typ, component, len(in))
+	}
+	return in[0]
+}
+
+// scheduleResources are what the stack declares to invoke the function on a
+// schedule: every event rule and target but the MediaConvert job-state ones,
+// and every function permission but the two that make the URL public.
+func (r *stackRun) scheduleResources() (rules, targets, permissions []stacktest.Resource) {
+	for _, res := range r.Resources {
+		switch {
+		case res.Parent == "transcoder":
+		case res.Type == tEventRule:
+			rules = append(rules, res)
+		case res.Type == tEventTarget:
+			targets = append(targets, res)
+		case res.Type == tPermission && res.String("principal") != "*":
+			permissions = append(permissions, res)
+		}
+	}
+	return rules, targets, permissions
+}
+
 // named returns the resource with a logical name, failing the test otherwise.
 func (r *stackRun) named(name string) stacktest.Resource {
 	r.t.Helper()

@@ -163,7 +163,7 @@ func TestOnlyTheTranscoderAndTheOwnerMayPublishToTheTopic(t *testing.T) {
 			t.Errorf("publisher statement %v", publisher)
 		}
 		if sc.mediaconvert() {
-			ruleArn := r.one(tEventRule).Output("arn")
+			ruleArn := r.oneIn("transcoder", tEventRule).Output("arn")
 			if !slices.Equal(publisher.Principal["Service"], []string{"events.amazonaws.com"}) ||
 				!slices.Equal(publisher.Condition["ArnEquals"]["aws:SourceArn"], []string{ruleArn}) {
 				t.Errorf("publisher %v, want EventBridge scoped to rule %s", publisher, ruleArn)
@@ -226,6 +226,31 @@ func TestTheFunctionMayUseOnlyItsOwnResources(t *testing.T) {
 		slices.Sort(want)
 		if got := grants(p); !slices.Equal(got, want) {
 			t.Errorf("the function may\n  %s\nwant exactly\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+		}
+	})
+}
+
+func TestOnlyTheWebhookScheduleMayInvokeTheFunctionThroughEventBridge(t *testing.T) {
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		if !sc.webhooks() {
+			return // no schedule and no permission: checked with the wiring
+		}
+		rules, _, permissions := r.scheduleResources()
+		if len(rules) != 1 || len(permissions) != 1 {
+			t.Fatalf("want one schedule rule and one permission, got %d and %d", len(rules), len(permissions))
+		}
+		p := permissions[0]
+		if got := p.String("principal"); got != "events.amazonaws.com" {
+			t.Errorf("principal %q, want events.amazonaws.com", got)
+		}
+		if got := p.String("action"); got != "lambda:InvokeFunction" {
+			t.Errorf("action %q, want lambda:InvokeFunction", got)
+		}
+		if got, want := p.String("sourceArn"), rules[0].Output("arn"); want == "" || got != want {
+			t.Errorf("source ARN %q, want the schedule rule %q", got, want)
+		}
+		if got, want := p.String("function"), r.one(tFunction).String("name"); got != want {
+			t.Errorf("permission on function %q, want %q", got, want)
 		}
 	})
 }
@@ -312,7 +337,8 @@ func TestStatefulResourcesAreProtectedOutsideEphemeralStacks(t *testing.T) {
 func TestTwoStacksInOneAccountNeverShareAName(t *testing.T) {
 	t.Parallel()
 	for _, engine := range []string{"mediaconvert", "elastictranscoder"} {
-		cfg := map[string]string{"transcoder:engine": engine, "transcoder:alarmEmail": "ops@example.com", "transcoder:encryption": "kms"}
+		cfg := map[string]string{"transcoder:engine": engine, "transcoder:alarmEmail": "ops@example.com", "transcoder:encryption": "kms",
+			"transcoder:webhookSecret": testWebhookSecret}
 		a := run(t, "dev", cfg).physicalNames()
 		b := run(t, "pr-1", cfg).physicalNames()
 		if len(a) < 10 {
