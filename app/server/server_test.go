@@ -515,3 +515,39 @@ func TestAStreamEndsAfterItsLifetimeSoTheBrowserReconnects(t *testing.T) {
 		t.Fatal("the stream outlived its lifetime")
 	}
 }
+
+func TestJobsAreListedNewestFirstAPageAtATime(t *testing.T) {
+	h := newHarness(t)
+	now := time.Now()
+	for i := range 5 {
+		at := now.Add(time.Duration(i) * time.Second)
+		h.deliver(h.signer.Notification(complete(fmt.Sprintf("j%d", i), at), now))
+	}
+	auth := map[string]string{"Authorization": "Bearer " + token}
+	var ids []string
+	cursor := ""
+	for pages := 0; pages < 5; pages++ {
+		a := h.do(http.MethodGet, "/jobs?limit=2&cursor="+cursor, nil, auth)
+		if a.status != 200 {
+			t.Fatalf("GET /jobs: %d %v", a.status, a.body)
+		}
+		list, _ := a.body["jobs"].([]any)
+		if len(list) > 2 {
+			t.Fatalf("a page of %d jobs, limit 2", len(list))
+		}
+		for _, j := range list {
+			ids = append(ids, j.(map[string]any)["id"].(string))
+		}
+		if cursor, _ = a.body["next"].(string); cursor == "" {
+			break
+		}
+	}
+	if fmt.Sprint(ids) != "[j4 j3 j2 j1 j0]" {
+		t.Fatalf("listed %v, want newest first", ids)
+	}
+	for _, bad := range []string{"/jobs?limit=0", "/jobs?limit=101", "/jobs?limit=x", "/jobs?cursor=forged"} {
+		if a := h.do(http.MethodGet, bad, nil, auth); a.status != 400 || a.body["error"] == nil {
+			t.Errorf("GET %s: %d %v, want 400 with a reason", bad, a.status, a.body)
+		}
+	}
+}
