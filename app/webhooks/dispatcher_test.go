@@ -173,7 +173,9 @@ func TestEveryKindOfFailedCallIsRetriedAfterTheBackoff(t *testing.T) {
 			s := openStore(t, filepath.Join(t.TempDir(), "jobs.db"))
 			var rc *receiver
 			hook := closedURL(t)
-			opts := webhooks.Options{Store: s, Backoff: minute, Timeout: 200 * time.Millisecond}
+			// Long enough that a loaded machine finishes every handshake in
+			// time; only the hanging receiver waits it out.
+			opts := webhooks.Options{Store: s, Backoff: minute, Timeout: 2 * time.Second}
 			switch {
 			case tt.tls:
 				rc = newTLSReceiver(t, tt.respond)
