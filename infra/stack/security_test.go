@@ -230,6 +230,46 @@ func TestTheFunctionMayUseOnlyItsOwnResources(t *testing.T) {
 	})
 }
 
+func TestTheFunctionMayQueryEveryIndexOfItsTable(t *testing.T) {
+	// The store lists an owner's jobs from byOwner and finds due webhook
+	// calls in byDue, then reads each due job from the table itself.
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		p := r.policyOf(r.named("endpoint-role-policy"), "policy")
+		table := r.one(tTable)
+		arn := table.Output("arn")
+		got := grants(p)
+		var names []string
+		for _, gsi := range table.Get("globalSecondaryIndexes").([]any) {
+			name, _ := gsi.(map[string]any)["name"].(string)
+			names = append(names, name)
+			if !allowsOn(got, "dynamodb:Query", arn+"/index/"+name) {
+				t.Errorf("the function may not query index %s of its table: it may\n  %s", name, strings.Join(got, "\n  "))
+			}
+		}
+		if want := []string{"byOwner", "byDue"}; !slices.Equal(names, want) {
+			t.Errorf("the table's indexes are %v, want %v", names, want)
+		}
+		if !allowsOn(got, "dynamodb:GetItem", arn) {
+			t.Errorf("the function may not read the jobs of its table")
+		}
+	})
+}
+
+// allowsOn reports whether grants (from grants) allow action on resource,
+// directly or through a resource that ends in "/*" and covers it.
+func allowsOn(grants []string, action, resource string) bool {
+	for _, g := range grants {
+		a, res, _ := strings.Cut(g, " on ")
+		if a != action {
+			continue
+		}
+		if prefix, wild := strings.CutSuffix(res, "/*"); res == resource || wild && strings.HasPrefix(resource, prefix+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 func TestOnlyTheWebhookScheduleMayInvokeTheFunctionThroughEventBridge(t *testing.T) {
 	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
 		if !sc.webhooks() {

@@ -15,6 +15,14 @@ const (
 	OwnerIndex             = "byOwner"
 	OwnerIndexPartitionKey = "gsi1pk"
 	OwnerIndexSortKey      = "gsi1sk"
+	// DueIndex holds only the jobs that owe a webhook call, by when it is
+	// due, so that the dispatcher finds them with a query instead of a scan.
+	// It projects keys only: the store reads each due job consistently
+	// anyway, and the job documents, rewritten at every change, are not
+	// written twice.
+	DueIndex             = "byDue"
+	DueIndexPartitionKey = "gsi2pk"
+	DueIndexSortKey      = "gsi2sk"
 )
 
 // StateArgs configures the job table.
@@ -55,6 +63,7 @@ func NewState(ctx *pulumi.Context, name string, args *StateArgs, opts ...pulumi.
 		RangeKey:    pulumi.String(TableSortKey),
 		Attributes: dynamodb.TableAttributeArray{
 			str(TablePartitionKey), str(TableSortKey), str(OwnerIndexPartitionKey), str(OwnerIndexSortKey),
+			str(DueIndexPartitionKey), str(DueIndexSortKey),
 		},
 		GlobalSecondaryIndexes: dynamodb.TableGlobalSecondaryIndexArray{
 			&dynamodb.TableGlobalSecondaryIndexArgs{
@@ -62,6 +71,12 @@ func NewState(ctx *pulumi.Context, name string, args *StateArgs, opts ...pulumi.
 				HashKey:        pulumi.String(OwnerIndexPartitionKey),
 				RangeKey:       pulumi.String(OwnerIndexSortKey),
 				ProjectionType: pulumi.String("ALL"),
+			},
+			&dynamodb.TableGlobalSecondaryIndexArgs{
+				Name:           pulumi.String(DueIndex),
+				HashKey:        pulumi.String(DueIndexPartitionKey),
+				RangeKey:       pulumi.String(DueIndexSortKey),
+				ProjectionType: pulumi.String("KEYS_ONLY"),
 			},
 		},
 		Ttl: &dynamodb.TableTtlArgs{

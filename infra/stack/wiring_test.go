@@ -349,10 +349,22 @@ func TestTheTableHoldsJobsOnDemandWithTTL(t *testing.T) {
 		if table.String("ttl.attributeName") != "expiresAt" || table.Get("ttl.enabled") != true {
 			t.Errorf("ttl %v", table.Get("ttl"))
 		}
-		gsi := table.Get("globalSecondaryIndexes.0")
-		want := map[string]any{"name": "byOwner", "hashKey": "gsi1pk", "rangeKey": "gsi1sk", "projectionType": "ALL"}
-		if !jsonEqual(gsi, want) {
-			t.Errorf("index %v, want %v", gsi, want)
+		// byOwner lists an owner's jobs; byDue, sparse, holds the jobs that
+		// owe a webhook call, and its keys only: the store reads each job.
+		wantIndexes := []map[string]any{
+			{"name": "byOwner", "hashKey": "gsi1pk", "rangeKey": "gsi1sk", "projectionType": "ALL"},
+			{"name": "byDue", "hashKey": "gsi2pk", "rangeKey": "gsi2sk", "projectionType": "KEYS_ONLY"},
+		}
+		if got := table.Get("globalSecondaryIndexes"); !jsonEqual(got, wantIndexes) {
+			t.Errorf("indexes %v, want %v", got, wantIndexes)
+		}
+		wantAttributes := []map[string]any{
+			{"name": "pk", "type": "S"}, {"name": "sk", "type": "S"},
+			{"name": "gsi1pk", "type": "S"}, {"name": "gsi1sk", "type": "S"},
+			{"name": "gsi2pk", "type": "S"}, {"name": "gsi2sk", "type": "S"},
+		}
+		if got := table.Get("attributes"); !jsonEqual(got, wantAttributes) {
+			t.Errorf("attributes %v, want the keys of the table and of its indexes, %v", got, wantAttributes)
 		}
 		if got := table.Get("pointInTimeRecovery.enabled"); got != !sc.ephemeral() {
 			t.Errorf("point-in-time recovery %v on an ephemeral=%v stack", got, sc.ephemeral())
