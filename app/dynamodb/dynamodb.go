@@ -3,18 +3,24 @@
 //
 // The table (declared by the Pulumi program; CreateTable makes the same for
 // tests and local development) has partition key pk and sort key sk, both
-// strings, a TTL attribute expiresAt, a global secondary index byOwner on
-// gsi1pk/gsi1sk (strings, all attributes projected), and on-demand billing.
-// A job is one item:
+// strings, a TTL attribute expiresAt, on-demand billing, and two global
+// secondary indexes with string keys: byOwner on gsi1pk/gsi1sk, all
+// attributes projected, and byDue on gsi2pk/gsi2sk, keys only. A job is one
+// item:
 //
 //	pk      = "JOB#<id>"            sk      = "JOB"
 //	doc     = the job as JSON (S)   version = its Version (N)
 //	gsi1pk  = "OWNER#<owner>"       gsi1sk  = "<createdAt, fixed-width UTC>#<id>"
-//	webhookDue = when its next webhook call is due (N, Unix ns), only while one is owed
+//	gsi2pk  = "DUE"                 gsi2sk  = "<its next webhook call's due time, fixed-width UTC>"
 //
-// List for one owner queries byOwner, newest first. List for everyone and Due
-// have no index of their own in this table design and scan it (see List and
-// Due).
+// gsi2pk and gsi2sk are there only while a webhook call is owed (see
+// jobs.Job.NextDelivery), so byDue is sparse: it holds the jobs with calls
+// to make, and nothing else. The fixed-width UTC form is RFC 3339 with all
+// nine fractional digits, so that the strings sort as the times do.
+//
+// List for one owner queries byOwner, newest first; Due queries byDue, most
+// overdue first. List for everyone has no index of its own in this table
+// design and scans it (see List).
 //
 // Apply and Modify are a read-modify-write: a consistent GetItem, the change
 // in memory, and a PutItem on condition that the item is still the version

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -115,7 +116,7 @@ func TestAJobIsOneItem(t *testing.T) {
 			want: map[string]string{
 				"pk": "JOB#job-2", "sk": "JOB", "version": "1",
 				"gsi1pk": "OWNER#alice", "gsi1sk": "2025-03-14T14:09:26.535897932Z#job-2",
-				"webhookDue": fmt.Sprint(created.UnixNano()),
+				"gsi2pk": "DUE", "gsi2sk": "2025-03-14T14:09:26.535897932Z",
 			},
 		},
 	}
@@ -188,17 +189,23 @@ func TestCreateTableMatchesTheDesign(t *testing.T) {
 	for _, a := range d.AttributeDefinitions {
 		attrs[aws.ToString(a.AttributeName)] = a.AttributeType
 	}
-	if want := map[string]types.ScalarAttributeType{"pk": "S", "sk": "S", "gsi1pk": "S", "gsi1sk": "S"}; !reflect.DeepEqual(attrs, want) {
+	want := map[string]types.ScalarAttributeType{"pk": "S", "sk": "S", "gsi1pk": "S", "gsi1sk": "S", "gsi2pk": "S", "gsi2sk": "S"}
+	if !reflect.DeepEqual(attrs, want) {
 		t.Errorf("attribute definitions %v, want %v", attrs, want)
 	}
-	if len(d.GlobalSecondaryIndexes) != 1 {
-		t.Fatalf("%d global secondary indexes, want byOwner alone", len(d.GlobalSecondaryIndexes))
+	indexes := map[string]string{}
+	for _, gsi := range d.GlobalSecondaryIndexes {
+		var projection types.ProjectionType
+		if gsi.Projection != nil {
+			projection = gsi.Projection.ProjectionType
+		}
+		indexes[aws.ToString(gsi.IndexName)] = keys(gsi.KeySchema) + string(projection)
 	}
-	gsi := d.GlobalSecondaryIndexes[0]
-	if aws.ToString(gsi.IndexName) != "byOwner" || keys(gsi.KeySchema) != "gsi1pk:HASH gsi1sk:RANGE " ||
-		gsi.Projection == nil || gsi.Projection.ProjectionType != types.ProjectionTypeAll {
-		t.Errorf("index %s on %q projecting %v; want byOwner on gsi1pk:HASH gsi1sk:RANGE projecting ALL",
-			aws.ToString(gsi.IndexName), keys(gsi.KeySchema), gsi.Projection)
+	if want := map[string]string{
+		"byOwner": "gsi1pk:HASH gsi1sk:RANGE ALL",
+		"byDue":   "gsi2pk:HASH gsi2sk:RANGE KEYS_ONLY",
+	}; !reflect.DeepEqual(indexes, want) {
+		t.Errorf("global secondary indexes %v, want %v", indexes, want)
 	}
 	if d.BillingModeSummary == nil || d.BillingModeSummary.BillingMode != types.BillingModePayPerRequest {
 		t.Errorf("billing %+v, want PAY_PER_REQUEST", d.BillingModeSummary)
@@ -228,6 +235,35 @@ func TestCreateTableMatchesTheDesign(t *testing.T) {
 		}
 		if err := dynamodb.CreateTable(context.Background(), client(), other); err == nil {
 			t.Error("CreateTable on a table keyed by id succeeded, want an error")
+		}
+	})
+	t.Run("a table made before byDue is refused", func(t *testing.T) {
+		old := fmt.Sprintf("old-%d", time.Now().UnixNano())
+		s := func(name string) types.AttributeDefinition {
+			return types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: "S"}
+		}
+		keys := func(hash, rng string) []types.KeySchemaElement {
+			return []types.KeySchemaElement{
+				{AttributeName: aws.String(hash), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(rng), KeyType: types.KeyTypeRange},
+			}
+		}
+		_, err := client().CreateTable(context.Background(), &ddb.CreateTableInput{
+			TableName:            &old,
+			AttributeDefinitions: []types.AttributeDefinition{s("pk"), s("sk"), s("gsi1pk"), s("gsi1sk")},
+			KeySchema:            keys("pk", "sk"),
+			GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
+				IndexName: aws.String("byOwner"), KeySchema: keys("gsi1pk", "gsi1sk"),
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			}},
+			BillingMode: types.BillingModePayPerRequest,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = dynamodb.CreateTable(context.Background(), client(), old)
+		if err == nil || !strings.Contains(err.Error(), "byDue") {
+			t.Errorf("CreateTable on a table without byDue = %v, want an error naming the index", err)
 		}
 	})
 }
@@ -406,5 +442,196 @@ func TestAModificationThatKeepsTheVersionIsRefused(t *testing.T) {
 	got, err := s.Get(context.Background(), "job-1")
 	if err != nil || !reflect.DeepEqual(got, before.Job) {
 		t.Errorf("the job after a refused modification = %v, %v; want it as before", got, err)
+	}
+}
+
+// dueKeys returns the byDue keys of a job's item, gsi2pk and gsi2sk, with
+// "-" for an attribute the item does not have.
+func dueKeys(t *testing.T, table, id string) (pk, sk string) {
+	t.Helper()
+	out, err := client().GetItem(context.Background(), &ddb.GetItemInput{
+		TableName: &table, ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: "JOB#" + id},
+			"sk": &types.AttributeValueMemberS{Value: "JOB"},
+		},
+	})
+	if err != nil || out.Item == nil {
+		t.Fatalf("GetItem(%s) = %v, %v", id, out, err)
+	}
+	text := func(name string) string {
+		switch v := out.Item[name].(type) {
+		case nil:
+			return "-"
+		case *types.AttributeValueMemberS:
+			return v.Value
+		default:
+			t.Errorf("%s is a %T, want a string", name, v)
+			return "?"
+		}
+	}
+	return text("gsi2pk"), text("gsi2sk")
+}
+
+func TestAnItemIsInByDueExactlyWhileACallIsOwed(t *testing.T) {
+	const hook = "https://example.com/hook"
+	lease, retry := t0.Add(30*time.Second), t0.Add(5*time.Minute)
+	table := freshTable(t)
+	s := dynamodb.New(client(), table)
+	id := ""
+	modify := func(fn func(*jobs.Job) bool) func(t *testing.T) {
+		return func(t *testing.T) {
+			if _, err := s.Modify(context.Background(), "hook", fn); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	steps := []struct {
+		name   string
+		do     func(t *testing.T)
+		job    string
+		pk, sk string // "-": no such attribute
+	}{
+		{
+			name: "a job without a callback owes no call",
+			do:   func(t *testing.T) { mustApply(t, s, &jobs.Update{JobID: "quiet", At: t0, State: jobs.Complete}) },
+			job:  "quiet", pk: "-", sk: "-",
+		},
+		{
+			name: "a transition of a job with a callback owes a call, due at once",
+			do: func(t *testing.T) {
+				c := mustApply(t, s, &jobs.Update{JobID: "hook", At: t0, State: jobs.Progressing, CallbackURL: hook})
+				id = c.Job.Webhooks[0].ID
+			},
+			job: "hook", pk: "DUE", sk: "2025-03-14T15:09:26.535897932Z",
+		},
+		{
+			name: "a claimed call is due again when its lease ends",
+			do:   modify(func(j *jobs.Job) bool { return j.ClaimDelivery(id, t0, lease) }),
+			job:  "hook", pk: "DUE", sk: "2025-03-14T15:09:56.535897932Z",
+		},
+		{
+			name: "a failed call is due at its retry",
+			do: modify(func(j *jobs.Job) bool {
+				j.RecordAttempt(id, t0.Add(time.Second), 503, "status 503", false, retry)
+				return true
+			}),
+			job: "hook", pk: "DUE", sk: "2025-03-14T15:14:26.535897932Z",
+		},
+		{
+			name: "a delivered call is owed no more",
+			do: modify(func(j *jobs.Job) bool {
+				j.RecordAttempt(id, retry, 204, "", true, time.Time{})
+				return true
+			}),
+			job: "hook", pk: "-", sk: "-",
+		},
+		{
+			name: "the next transition owes a call again",
+			do: func(t *testing.T) {
+				mustApply(t, s, &jobs.Update{JobID: "hook", At: t0.Add(time.Hour), State: jobs.Complete})
+			},
+			job: "hook", pk: "DUE", sk: "2025-03-14T16:09:26.535897932Z",
+		},
+		{
+			name: "a call given up on is owed no more",
+			do: modify(func(j *jobs.Job) bool {
+				j.RecordAttempt("hook-COMPLETE", t0.Add(2*time.Hour), 500, "status 500", false, time.Time{})
+				return true
+			}),
+			job: "hook", pk: "-", sk: "-",
+		},
+	}
+	for _, step := range steps {
+		t.Run(step.name, func(t *testing.T) {
+			step.do(t)
+			if pk, sk := dueKeys(t, table, step.job); pk != step.pk || sk != step.sk {
+				t.Errorf("gsi2pk, gsi2sk = %q, %q; want %q, %q", pk, sk, step.pk, step.sk)
+			}
+		})
+	}
+}
+
+func TestDueTakesTheMostOverdueFirstUpToTheLimit(t *testing.T) {
+	table := freshTable(t)
+	s := dynamodb.New(client(), table)
+	// Created in an order that is neither their due order nor their ids'.
+	for _, c := range []struct {
+		id string
+		ms int
+	}{{"c", 20}, {"a", 30}, {"d", 10}, {"b", 20}, {"later", 60_000}} {
+		mustApply(t, s, &jobs.Update{JobID: c.id, At: t0.Add(time.Duration(c.ms) * time.Millisecond), State: jobs.Complete, CallbackURL: "https://example.com/hook"})
+	}
+	tests := []struct {
+		name  string
+		now   time.Time
+		limit int
+		want  []string
+	}{
+		{"all that are due, most overdue first, ties by id", t0.Add(time.Second), 10, []string{"d", "b", "c", "a"}},
+		{"the limit keeps the most overdue", t0.Add(time.Second), 2, []string{"d", "b"}},
+		{"a call due exactly now is due", t0.Add(30 * time.Millisecond), 10, []string{"d", "b", "c", "a"}},
+		{"a call due a nanosecond later is not", t0.Add(20*time.Millisecond - 1), 10, []string{"d"}},
+		{"none before the first", t0, 10, nil},
+		{"a limit of zero takes none", t0.Add(time.Hour), 0, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			due, err := s.Due(context.Background(), tc.now, tc.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, j := range due {
+				got = append(got, j.ID)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("Due = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDueSkipsAnIndexEntryTheJobHasMovedOnFrom(t *testing.T) {
+	// byDue lags the table on AWS: it may still list a job whose call was
+	// just settled. Due reads each job and must leave such a job out, and
+	// still fill its limit from the entries behind it.
+	table := freshTable(t)
+	s := dynamodb.New(client(), table)
+	for i, id := range []string{"settled", "owed"} {
+		mustApply(t, s, &jobs.Update{JobID: id, At: t0.Add(time.Duration(i) * time.Millisecond), State: jobs.Complete, CallbackURL: "https://example.com/hook"})
+	}
+	if _, err := s.Modify(context.Background(), "settled", func(j *jobs.Job) bool {
+		j.RecordAttempt("settled-COMPLETE", t0, 204, "", true, time.Time{})
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// What a lagging index would still show: the settled job's old entry.
+	_, err := client().UpdateItem(context.Background(), &ddb.UpdateItemInput{
+		TableName: &table,
+		Key: map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: "JOB#settled"},
+			"sk": &types.AttributeValueMemberS{Value: "JOB"},
+		},
+		UpdateExpression: aws.String("SET gsi2pk = :due, gsi2sk = :at"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":due": &types.AttributeValueMemberS{Value: "DUE"},
+			":at":  &types.AttributeValueMemberS{Value: "2025-03-14T15:09:26.535897932Z"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due, err := s.Due(context.Background(), t0.Add(time.Second), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, j := range due {
+		got = append(got, j.ID)
+	}
+	if !slices.Equal(got, []string{"owed"}) {
+		t.Errorf("Due = %v, want the owed job alone", got)
 	}
 }

@@ -14,26 +14,29 @@ import (
 	"transcoder/app/jobs"
 )
 
-// Names of the table's attributes and index, and the values that make an
-// item a job's.
+// Names of the table's attributes and indexes, and the values that make an
+// item a job's (and a due one).
 const (
-	attrPK         = "pk"
-	attrSK         = "sk"
-	attrDoc        = "doc"
-	attrVersion    = "version"
-	attrGSI1PK     = "gsi1pk"
-	attrGSI1SK     = "gsi1sk"
-	attrWebhookDue = "webhookDue"
-	attrTTL        = "expiresAt"
-	indexByOwner   = "byOwner"
+	attrPK       = "pk"
+	attrSK       = "sk"
+	attrDoc      = "doc"
+	attrVersion  = "version"
+	attrGSI1PK   = "gsi1pk"
+	attrGSI1SK   = "gsi1sk"
+	attrGSI2PK   = "gsi2pk"
+	attrGSI2SK   = "gsi2sk"
+	attrTTL      = "expiresAt"
+	indexByOwner = "byOwner"
+	indexByDue   = "byDue"
 
 	jobPKPrefix   = "JOB#"
 	jobSK         = "JOB"
 	ownerPKPrefix = "OWNER#"
+	duePK         = "DUE"
 )
 
-// sortTime is a fixed-width form of a UTC time, so that byOwner's string sort
-// key orders jobs by creation time.
+// sortTime is a fixed-width form of a UTC time, all nine fractional digits
+// present, so that the string sort keys of byOwner and byDue order by time.
 const sortTime = "2006-01-02T15:04:05.000000000Z"
 
 func key(id string) map[string]types.AttributeValue {
@@ -61,10 +64,14 @@ func item(j *jobs.Job) (map[string]types.AttributeValue, error) {
 	it[attrGSI1PK] = &types.AttributeValueMemberS{Value: ownerPKPrefix + j.Owner}
 	it[attrGSI1SK] = &types.AttributeValueMemberS{Value: listKey(j)}
 	if due, ok := j.NextDelivery(); ok {
-		it[attrWebhookDue] = &types.AttributeValueMemberN{Value: strconv.FormatInt(due.UnixNano(), 10)}
+		it[attrGSI2PK] = &types.AttributeValueMemberS{Value: duePK}
+		it[attrGSI2SK] = &types.AttributeValueMemberS{Value: dueKey(due)}
 	}
 	return it, nil
 }
+
+// dueKey is t as byDue's sort key holds it, and as Due compares it.
+func dueKey(t time.Time) string { return t.UTC().Format(sortTime) }
 
 // load reads a job and the version its item holds; a job never seen is nil
 // at version 0.
@@ -108,7 +115,7 @@ func (s *Store) decode(id string, it map[string]types.AttributeValue) (*jobs.Job
 
 // put writes j on condition that its item is still at version (0: that it
 // does not exist yet). The item is replaced whole, so attributes that no
-// longer apply (a settled webhook's due time) go with the old one.
+// longer apply (byDue's keys, once no call is owed) go with the old one.
 func (s *Store) put(ctx context.Context, j *jobs.Job, version int64) error {
 	it, err := item(j)
 	if err != nil {
@@ -130,6 +137,3 @@ func (s *Store) put(ctx context.Context, j *jobs.Job, version int64) error {
 	}
 	return nil
 }
-
-// unixNano is t as the number webhookDue holds.
-func unixNano(t time.Time) string { return strconv.FormatInt(t.UnixNano(), 10) }

@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -103,7 +105,7 @@ func (s *Store) listOwner(ctx context.Context, owner, after string, n int) ([]*j
 // empty), newest first, from a scan of the table.
 func (s *Store) listAll(ctx context.Context, after string, n int) ([]*jobs.Job, error) {
 	var all []*jobs.Job
-	err := s.scanJobs(ctx, "", nil, nil, func(j *jobs.Job) {
+	err := s.scanJobs(ctx, func(j *jobs.Job) {
 		if after == "" || listKey(j) < after {
 			all = append(all, j)
 		}
@@ -116,50 +118,138 @@ func (s *Store) listAll(ctx context.Context, after string, n int) ([]*jobs.Job, 
 }
 
 // Due returns up to limit jobs with a webhook call due at now, the most
-// overdue first. The table design has no index on webhookDue, so Due scans
-// the table with a filter on it: a read of every job per call, which suits a
-// dispatcher polling a table of thousands of jobs, not millions.
+// overdue first.
+//
+// It queries byDue, a sparse index that holds only the jobs owing a call,
+// keyed by when the next one is due, and reads each job it finds with a
+// consistent GetItem (the index projects keys only), keeping those still due
+// at now. DynamoDB keeps the index eventually consistent, usually a fraction
+// of a second behind the table: a call that has just become owed, or was
+// just put back to an earlier time, may be found a moment late, by a later
+// Due; one just claimed or settled may still be in the index, and the read
+// drops it. The dispatcher tolerates both: it calls Due after every change
+// that owes a call and on a schedule, and claims each call through Modify,
+// a conditional write, so that a job found by several dispatchers is called
+// by one.
 func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]*jobs.Job, error) {
 	if !s.gate.Enter() {
 		return nil, ErrClosed
 	}
 	defer s.gate.Leave()
-	var due []*jobs.Job
-	err := s.scanJobs(ctx, "#due <= :now",
-		map[string]string{"#due": attrWebhookDue},
-		map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: unixNano(now)}},
-		func(j *jobs.Job) { due = append(due, j) })
-	if err != nil {
-		return nil, fmt.Errorf("dynamodb: find due webhook calls in table %q: %w", s.table, err)
+	in := &ddb.QueryInput{
+		TableName:                &s.table,
+		IndexName:                aws.String(indexByDue),
+		KeyConditionExpression:   aws.String("#pk = :due AND #sk <= :now"),
+		ExpressionAttributeNames: map[string]string{"#pk": attrGSI2PK, "#sk": attrGSI2SK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":due": &types.AttributeValueMemberS{Value: duePK},
+			":now": &types.AttributeValueMemberS{Value: dueKey(now)},
+		},
+		ScanIndexForward: aws.Bool(true),
 	}
+	var due []*jobs.Job
+	for len(due) < limit {
+		in.Limit = aws.Int32(int32(min(limit-len(due), dueBatch)))
+		page, err := s.client.Query(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("dynamodb: find due webhook calls in table %q: %w", s.table, err)
+		}
+		found, err := s.loadDue(ctx, page.Items, now)
+		if err != nil {
+			return nil, err
+		}
+		due = append(due, found...)
+		if len(page.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+	// The index orders by the due time it holds; the jobs read may be a
+	// moment ahead of it.
 	dueAt := func(j *jobs.Job) time.Time { t, _ := j.NextDelivery(); return t }
 	slices.SortFunc(due, func(a, b *jobs.Job) int {
 		return cmp.Or(dueAt(a).Compare(dueAt(b)), strings.Compare(a.ID, b.ID))
 	})
-	return due[:min(max(limit, 0), len(due))], nil
+	return due, nil
 }
 
-// scanJobs calls fn with every job in the table that matches filter (every
-// job, when filter is empty), reading consistently.
-func (s *Store) scanJobs(ctx context.Context, filter string, names map[string]string, values map[string]types.AttributeValue, fn func(*jobs.Job)) error {
-	if names == nil {
-		names = map[string]string{}
+// dueBatch is the most index entries Due takes from one query page, and
+// dueReaders how many of their jobs it reads at once.
+const (
+	dueBatch   = 100
+	dueReaders = 8
+)
+
+// loadDue reads the jobs of byDue's entries consistently, in their order,
+// leaving out those no longer due at now or gone (expired) since the index
+// saw them.
+func (s *Store) loadDue(ctx context.Context, entries []map[string]types.AttributeValue, now time.Time) ([]*jobs.Job, error) {
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		pk, _ := e[attrPK].(*types.AttributeValueMemberS)
+		sk, _ := e[attrSK].(*types.AttributeValueMemberS)
+		id, ok := "", false
+		if pk != nil && sk != nil && sk.Value == jobSK {
+			id, ok = strings.CutPrefix(pk.Value, jobPKPrefix)
+		}
+		if !ok {
+			return nil, fmt.Errorf("dynamodb: index %q of table %q lists an item that is not a job's (pk %v, sk %v): the table holds an item this store did not write", indexByDue, s.table, text(pk), text(sk))
+		}
+		ids[i] = id
 	}
-	if values == nil {
-		values = map[string]types.AttributeValue{}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		read   = make([]*jobs.Job, len(ids))
+		slots  = make(chan struct{}, dueReaders)
+		wg     sync.WaitGroup
+		failed sync.Once
+		first  error // the read that failed first; the others are cut short
+	)
+	for i, id := range ids {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			j, _, err := s.load(ctx, id)
+			if err != nil {
+				failed.Do(func() { first = err; cancel() })
+				return
+			}
+			read[i] = j
+		})
 	}
-	names["#sk"] = attrSK
-	values[":job"] = &types.AttributeValueMemberS{Value: jobSK}
-	expr := "#sk = :job"
-	if filter != "" {
-		expr += " AND " + filter
+	wg.Wait()
+	if first != nil {
+		return nil, first
 	}
+	var due []*jobs.Job
+	for _, j := range read {
+		if j == nil {
+			continue
+		}
+		if at, ok := j.NextDelivery(); ok && !at.After(now) {
+			due = append(due, j)
+		}
+	}
+	return due, nil
+}
+
+// text is a string attribute's value, or "none".
+func text(v *types.AttributeValueMemberS) string {
+	if v == nil {
+		return "none"
+	}
+	return strconv.Quote(v.Value)
+}
+
+// scanJobs calls fn with every job in the table, reading consistently.
+func (s *Store) scanJobs(ctx context.Context, fn func(*jobs.Job)) error {
 	in := &ddb.ScanInput{
 		TableName:                 &s.table,
 		ConsistentRead:            aws.Bool(true),
-		FilterExpression:          &expr,
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: values,
+		FilterExpression:          aws.String("#sk = :job"),
+		ExpressionAttributeNames:  map[string]string{"#sk": attrSK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":job": &types.AttributeValueMemberS{Value: jobSK}},
 	}
 	for p := ddb.NewScanPaginator(s.client, in); p.HasMorePages(); {
 		page, err := p.NextPage(ctx)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -20,8 +21,10 @@ const tableActiveTimeout = 5 * time.Minute
 // by expiresAt. It is for tests and local development; production tables
 // come from the infrastructure code.
 //
-// A table of that name that already exists with the same key schema is left
-// as it is, so that local development may call CreateTable at every start.
+// A table of that name that already exists with the same key schema and
+// indexes is left as it is, so that local development may call CreateTable
+// at every start; one without them (made before an index was added) is
+// refused.
 // Emulators that do not implement UpdateTimeToLive (dynalite) get a table
 // without expiry, which changes nothing but the clean-up of old items.
 func CreateTable(ctx context.Context, client *ddb.Client, table string) error {
@@ -35,20 +38,29 @@ func CreateTable(ctx context.Context, client *ddb.Client, table string) error {
 		}
 	}
 	_, err := client.CreateTable(ctx, &ddb.CreateTableInput{
-		TableName:            &table,
-		AttributeDefinitions: []types.AttributeDefinition{s(attrPK), s(attrSK), s(attrGSI1PK), s(attrGSI1SK)},
-		KeySchema:            keys(attrPK, attrSK),
-		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
-			IndexName:  ptr(indexByOwner),
-			KeySchema:  keys(attrGSI1PK, attrGSI1SK),
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
-		}},
+		TableName: &table,
+		AttributeDefinitions: []types.AttributeDefinition{
+			s(attrPK), s(attrSK), s(attrGSI1PK), s(attrGSI1SK), s(attrGSI2PK), s(attrGSI2SK),
+		},
+		KeySchema: keys(attrPK, attrSK),
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
+			{
+				IndexName:  ptr(indexByOwner),
+				KeySchema:  keys(attrGSI1PK, attrGSI1SK),
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			},
+			{
+				IndexName:  ptr(indexByDue),
+				KeySchema:  keys(attrGSI2PK, attrGSI2SK),
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
+			},
+		},
 		BillingMode: types.BillingModePayPerRequest,
 	})
 	var exists *types.ResourceInUseException
 	switch {
 	case errors.As(err, &exists):
-		if err := checkKeySchema(ctx, client, table); err != nil {
+		if err := checkTable(ctx, client, table); err != nil {
 			return err
 		}
 	case err != nil:
@@ -64,18 +76,34 @@ func CreateTable(ctx context.Context, client *ddb.Client, table string) error {
 	return enableTTL(ctx, client, table)
 }
 
-// checkKeySchema makes sure an existing table is keyed as this store needs.
-func checkKeySchema(ctx context.Context, client *ddb.Client, table string) error {
+// checkTable makes sure an existing table is keyed and indexed as this
+// store needs.
+func checkTable(ctx context.Context, client *ddb.Client, table string) error {
 	out, err := client.DescribeTable(ctx, &ddb.DescribeTableInput{TableName: &table})
 	if err != nil {
 		return fmt.Errorf("dynamodb: describe existing table %q: %w", table, err)
 	}
-	ks := out.Table.KeySchema
-	if len(ks) != 2 || deref(ks[0].AttributeName) != attrPK || ks[0].KeyType != types.KeyTypeHash ||
-		deref(ks[1].AttributeName) != attrSK || ks[1].KeyType != types.KeyTypeRange {
+	if !keyedBy(out.Table.KeySchema, attrPK, attrSK) {
 		return fmt.Errorf("dynamodb: table %q exists but is not keyed by %s (hash) and %s (range): delete it or choose another table name", table, attrPK, attrSK)
 	}
+	for _, want := range []struct{ name, hash, rng string }{
+		{indexByOwner, attrGSI1PK, attrGSI1SK},
+		{indexByDue, attrGSI2PK, attrGSI2SK},
+	} {
+		i := slices.IndexFunc(out.Table.GlobalSecondaryIndexes, func(d types.GlobalSecondaryIndexDescription) bool {
+			return deref(d.IndexName) == want.name
+		})
+		if i < 0 || !keyedBy(out.Table.GlobalSecondaryIndexes[i].KeySchema, want.hash, want.rng) {
+			return fmt.Errorf("dynamodb: table %q exists but has no index %s keyed by %s (hash) and %s (range): delete it or choose another table name", table, want.name, want.hash, want.rng)
+		}
+	}
 	return nil
+}
+
+// keyedBy reports whether a key schema is hash then range.
+func keyedBy(ks []types.KeySchemaElement, hash, rng string) bool {
+	return len(ks) == 2 && deref(ks[0].AttributeName) == hash && ks[0].KeyType == types.KeyTypeHash &&
+		deref(ks[1].AttributeName) == rng && ks[1].KeyType == types.KeyTypeRange
 }
 
 // enableTTL turns on expiry by expiresAt unless it is on already.
