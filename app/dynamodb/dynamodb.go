@@ -79,6 +79,8 @@ type Store struct {
 
 	conflicts atomic.Uint64
 
+	fresh freshDue // jobs just written with a call due, for Due
+
 	// Retry policy and a test hook; see export_test.go.
 	attempts            int
 	backoff, maxBackoff time.Duration
@@ -181,6 +183,11 @@ func (s *Store) change(ctx context.Context, id string, create bool, fn func(*job
 		}
 		err = s.put(ctx, j, version)
 		if err == nil {
+			if at, owed := j.NextDelivery(); owed {
+				if wrote := time.Now(); !at.After(wrote) {
+					s.fresh.add(j.ID, wrote)
+				}
+			}
 			return jobs.Change{Job: j, Recorded: recorded, Changed: true}, nil
 		}
 		var conflict *types.ConditionalCheckFailedException

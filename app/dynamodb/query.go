@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,18 +125,24 @@ func (s *Store) listAll(ctx context.Context, after string, n int) ([]*jobs.Job, 
 // keyed by when the next one is due, and reads each job it finds with a
 // consistent GetItem (the index projects keys only), keeping those still due
 // at now. DynamoDB keeps the index eventually consistent, usually a fraction
-// of a second behind the table: a call that has just become owed, or was
-// just put back to an earlier time, may be found a moment late, by a later
-// Due; one just claimed or settled may still be in the index, and the read
-// drops it. The dispatcher tolerates both: it calls Due after every change
-// that owes a call and on a schedule, and claims each call through Modify,
-// a conditional write, so that a job found by several dispatchers is called
-// by one.
+// of a second behind the table. A call that has just become owed, or was
+// just put back to an earlier time, may therefore be found a moment late, by
+// a later Due, except that the jobs this Store itself has just written with
+// a call due are read directly (the inline delivery on Lambda depends on
+// it). A call just claimed or settled may still be in the index, and the
+// read drops it. The dispatcher tolerates a late call: it calls Due after
+// every change that owes a call and on a schedule, and claims each call
+// through Modify, a conditional write, so that a job found by several
+// dispatchers is called by one.
 func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]*jobs.Job, error) {
 	if !s.gate.Enter() {
 		return nil, ErrClosed
 	}
 	defer s.gate.Leave()
+	if limit < 1 {
+		return nil, nil
+	}
+	fresh := s.fresh.list(time.Now())
 	in := &ddb.QueryInput{
 		TableName:                &s.table,
 		IndexName:                aws.String(indexByDue),
@@ -154,15 +161,40 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]*jobs.Job,
 		if err != nil {
 			return nil, fmt.Errorf("dynamodb: find due webhook calls in table %q: %w", s.table, err)
 		}
-		found, err := s.loadDue(ctx, page.Items, now)
+		ids, err := s.dueIDs(page.Items)
 		if err != nil {
 			return nil, err
 		}
-		due = append(due, found...)
+		read, err := s.readJobs(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for i, j := range read {
+			if w, ok := fresh[ids[i]]; ok {
+				s.fresh.forget(ids[i], w) // the index has caught up
+				delete(fresh, ids[i])
+			}
+			if isDue(j, now) {
+				due = append(due, j)
+			}
+		}
 		if len(page.LastEvaluatedKey) == 0 {
 			break
 		}
 		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+	// The jobs just written that the index did not list.
+	ids := slices.Sorted(maps.Keys(fresh))
+	read, err := s.readJobs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i, j := range read {
+		if isDue(j, now) {
+			due = append(due, j)
+		} else {
+			s.fresh.forget(ids[i], fresh[ids[i]])
+		}
 	}
 	// The index orders by the due time it holds; the jobs read may be a
 	// moment ahead of it.
@@ -170,7 +202,16 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]*jobs.Job,
 	slices.SortFunc(due, func(a, b *jobs.Job) int {
 		return cmp.Or(dueAt(a).Compare(dueAt(b)), strings.Compare(a.ID, b.ID))
 	})
-	return due, nil
+	return due[:min(limit, len(due))], nil
+}
+
+// isDue reports whether j (nil: gone) has a webhook call due at now.
+func isDue(j *jobs.Job, now time.Time) bool {
+	if j == nil {
+		return false
+	}
+	at, owed := j.NextDelivery()
+	return owed && !at.After(now)
 }
 
 // dueBatch is the most index entries Due takes from one query page, and
@@ -180,10 +221,8 @@ const (
 	dueReaders = 8
 )
 
-// loadDue reads the jobs of byDue's entries consistently, in their order,
-// leaving out those no longer due at now or gone (expired) since the index
-// saw them.
-func (s *Store) loadDue(ctx context.Context, entries []map[string]types.AttributeValue, now time.Time) ([]*jobs.Job, error) {
+// dueIDs returns the job ids of byDue's entries.
+func (s *Store) dueIDs(entries []map[string]types.AttributeValue) ([]string, error) {
 	ids := make([]string, len(entries))
 	for i, e := range entries {
 		pk, _ := e[attrPK].(*types.AttributeValueMemberS)
@@ -197,6 +236,12 @@ func (s *Store) loadDue(ctx context.Context, entries []map[string]types.Attribut
 		}
 		ids[i] = id
 	}
+	return ids, nil
+}
+
+// readJobs reads the jobs ids consistently, dueReaders at a time, and
+// returns them in the same order, nil for a job that is gone (expired).
+func (s *Store) readJobs(ctx context.Context, ids []string) ([]*jobs.Job, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -222,16 +267,7 @@ func (s *Store) loadDue(ctx context.Context, entries []map[string]types.Attribut
 	if first != nil {
 		return nil, first
 	}
-	var due []*jobs.Job
-	for _, j := range read {
-		if j == nil {
-			continue
-		}
-		if at, ok := j.NextDelivery(); ok && !at.After(now) {
-			due = append(due, j)
-		}
-	}
-	return due, nil
+	return read, nil
 }
 
 // text is a string attribute's value, or "none".
