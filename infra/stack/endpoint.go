@@ -255,13 +255,17 @@ func endpointRefs(c *Endpoint, args *EndpointArgs) pulumi.StringMap {
 }
 
 // endpointPolicy is everything the function may do: only its log group, its
-// table, its buckets, and submitting jobs to its own transcoder.
+// table (scanned, for the operator's view of every owner's jobs, but not its
+// indexes), its buckets, and submitting jobs to its own transcoder.
 func endpointPolicy(engine Engine, ref map[string]string) PolicyDocument {
 	s := []Statement{
 		Allow("WriteLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, ref["logs"]+":*"),
 		Allow("UseJobTable",
 			[]string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"},
 			ref["table"], ref["table"]+"/index/*"),
+		// The operator's view lists every owner's jobs, which no index
+		// holds: a scan of the table, never of an index.
+		Allow("ScanJobTable", []string{"dynamodb:Scan"}, ref["table"]),
 		// GetObject also covers HEAD; PutObject signs browsers' upload URLs.
 		Allow("ReadAndPresignUploads", []string{"s3:GetObject", "s3:PutObject"}, ref["input"]+"/*"),
 		Allow("PresignDownloads", []string{"s3:GetObject"}, ref["output"]+"/*"),

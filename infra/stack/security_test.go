@@ -199,6 +199,9 @@ func TestTheFunctionMayUseOnlyItsOwnResources(t *testing.T) {
 			want = append(want, "dynamodb:"+a+" on "+table, "dynamodb:"+a+" on "+table+"/index/*")
 		}
 		want = append(want,
+			// The operator's view lists every owner's jobs: a scan of the
+			// table only, not of its indexes.
+			"dynamodb:Scan on "+table,
 			"logs:CreateLogStream on "+logs+":*", "logs:PutLogEvents on "+logs+":*",
 			"s3:GetObject on "+input+"/*", "s3:PutObject on "+input+"/*", "s3:GetObject on "+output+"/*",
 			"s3:ListBucket on "+input, "s3:ListBucket on "+output,
