@@ -104,8 +104,9 @@ type Config struct {
 	// buckets are force-destroyed, nothing is protected, logs are kept
 	// briefly (transcoder:ephemeral).
 	Ephemeral bool
-	// AllowedOrigins may upload straight from a browser into the input
-	// bucket; none means no CORS rule (transcoder:allowedOrigins).
+	// AllowedOrigins may also upload straight from a browser into the
+	// input bucket, besides the service's own page, which always may
+	// (transcoder:allowedOrigins).
 	AllowedOrigins []string
 	// InputRetentionDays is how long uploaded inputs are kept
 	// (transcoder:inputRetentionDays).

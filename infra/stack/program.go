@@ -25,7 +25,8 @@ func Program(ctx *pulumi.Context) error {
 // Build declares every resource of the stack and returns the stack outputs.
 // Components are declared in the order events flow: storage and the topic
 // first, then the transcoder that fills the one and notifies the other, the
-// endpoint that consumes both, and the delivery and alarms that join them.
+// endpoint that consumes both (and whose page the input bucket then lets
+// browsers upload from), and the delivery and alarms that join them.
 func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 	cfg, err := LoadConfig(ctx)
 	if err != nil {
@@ -55,7 +56,6 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 		Names:              names,
 		Ephemeral:          cfg.Ephemeral,
 		Key:                key,
-		AllowedOrigins:     cfg.AllowedOrigins,
 		InputRetentionDays: cfg.InputRetentionDays,
 	})
 	if err != nil {
@@ -104,6 +104,11 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 		Key:           key,
 	})
 	if err != nil {
+		return nil, err
+	}
+	// The page the endpoint serves uploads straight into the input bucket;
+	// the base URL is that page's origin.
+	if err := storage.AllowBrowserUploads(ctx, endpoint.BaseURL, cfg.AllowedOrigins); err != nil {
 		return nil, err
 	}
 

@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"slices"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -12,8 +14,6 @@ type StorageArgs struct {
 	Ephemeral bool
 	// Key encrypts both buckets; nil means SSE-S3.
 	Key *kms.Key
-	// AllowedOrigins may upload into the input bucket from a browser.
-	AllowedOrigins []string
 	// InputRetentionDays is how long uploads are kept.
 	InputRetentionDays int
 }
@@ -26,6 +26,11 @@ type Storage struct {
 
 	Input  *s3.BucketV2
 	Output *s3.BucketV2
+	// InputCors lets browsers upload into the input bucket; declared by
+	// AllowBrowserUploads.
+	InputCors *s3.BucketCorsConfigurationV2
+
+	name string
 }
 
 const (
@@ -36,9 +41,10 @@ const (
 	outputNoncurrentDays = 30
 )
 
-// NewStorage declares both buckets.
+// NewStorage declares both buckets. The input bucket's CORS rule is declared
+// by AllowBrowserUploads once the endpoint, whose page it names, exists.
 func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pulumi.ResourceOption) (*Storage, error) {
-	c := &Storage{}
+	c := &Storage{name: name}
 	if err := ctx.RegisterComponentResource("transcoder:stack:Storage", name, c, opts...); err != nil {
 		return nil, err
 	}
@@ -62,26 +68,6 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 	}, pulumi.Parent(c))
 	if err != nil {
 		return nil, err
-	}
-	if len(args.AllowedOrigins) > 0 {
-		// Browsers PUT straight into the bucket with presigned URLs; ETag is
-		// exposed because multipart uploads must echo it back.
-		_, err = s3.NewBucketCorsConfigurationV2(ctx, name+"-input-cors", &s3.BucketCorsConfigurationV2Args{
-			Bucket: c.Input.ID(),
-			CorsRules: s3.BucketCorsConfigurationV2CorsRuleArray{
-				&s3.BucketCorsConfigurationV2CorsRuleArgs{
-					Id:             pulumi.String("browser-uploads"),
-					AllowedMethods: pulumi.ToStringArray([]string{"PUT", "POST"}),
-					AllowedOrigins: pulumi.ToStringArray(args.AllowedOrigins),
-					AllowedHeaders: pulumi.ToStringArray([]string{"content-type", "content-md5", "x-amz-*"}),
-					ExposeHeaders:  pulumi.ToStringArray([]string{"ETag"}),
-					MaxAgeSeconds:  pulumi.Int(3000),
-				},
-			},
-		}, pulumi.Parent(c))
-		if err != nil {
-			return nil, err
-		}
 	}
 
 	c.Output, err = newPrivateBucket(ctx, c, name+"-output", "output", args)
@@ -119,6 +105,46 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 		"inputBucket":  c.Input.Bucket,
 		"outputBucket": c.Output.Bucket,
 	})
+}
+
+// AllowBrowserUploads declares the input bucket's CORS rule: browsers PUT
+// straight into the bucket with presigned URLs from the service's own page,
+// served at pageOrigin (the Function URL without its trailing slash), and
+// from the extra origins the stack allows. Nothing the function needs waits
+// for the rule, so declaring it after the endpoint makes no cycle.
+func (c *Storage) AllowBrowserUploads(ctx *pulumi.Context, pageOrigin pulumi.StringInput, extra []string) error {
+	origins := pageOrigin.ToStringOutput().ApplyT(func(page string) []string {
+		return uploadOrigins(page, extra)
+	}).(pulumi.StringArrayOutput)
+	var err error
+	c.InputCors, err = s3.NewBucketCorsConfigurationV2(ctx, c.name+"-input-cors", &s3.BucketCorsConfigurationV2Args{
+		Bucket: c.Input.ID(),
+		CorsRules: s3.BucketCorsConfigurationV2CorsRuleArray{
+			// ETag is exposed because multipart uploads must echo it back.
+			&s3.BucketCorsConfigurationV2CorsRuleArgs{
+				Id:             pulumi.String("browser-uploads"),
+				AllowedMethods: pulumi.ToStringArray([]string{"PUT", "POST"}),
+				AllowedOrigins: origins,
+				AllowedHeaders: pulumi.ToStringArray([]string{"content-type", "content-md5", "x-amz-*"}),
+				ExposeHeaders:  pulumi.ToStringArray([]string{"ETag"}),
+				MaxAgeSeconds:  pulumi.Int(3000),
+			},
+		},
+	}, pulumi.Parent(c))
+	return err
+}
+
+// uploadOrigins is the page's origin, then each extra origin it does not
+// already hold: a stack configured before its page was allowed may still
+// list the page's origin among its extras.
+func uploadOrigins(page string, extra []string) []string {
+	origins := []string{page}
+	for _, o := range extra {
+		if !slices.Contains(origins, o) {
+			origins = append(origins, o)
+		}
+	}
+	return origins
 }
 
 func abortIncompleteUploads() *s3.BucketLifecycleConfigurationV2RuleArgs {

@@ -2,9 +2,12 @@ package stack_test
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"transcoder/infra/stacktest"
 )
 
 // scenario is one way to configure a stack; every wiring and security test
@@ -399,25 +402,76 @@ func TestBucketsExpireUploadsAndAbortIncompleteUploads(t *testing.T) {
 	})
 }
 
-func TestBrowsersMayUploadOnlyFromConfiguredOrigins(t *testing.T) {
+func TestBrowsersMayUploadFromTheServicesOwnPageAndTheConfiguredOrigins(t *testing.T) {
 	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
-		origins := sc.config["transcoder:allowedOrigins"]
-		cors := r.Of(tCors)
-		if origins == "" {
-			if len(cors) != 0 {
-				t.Errorf("CORS declared without allowed origins")
+		var configured []string
+		if v := sc.config["transcoder:allowedOrigins"]; v != "" {
+			if err := json.Unmarshal([]byte(v), &configured); err != nil {
+				t.Fatal(err)
 			}
-			return
 		}
-		if len(cors) != 1 || cors[0].String("bucket") != r.output("inputBucket") {
-			t.Fatalf("want one CORS rule on the input bucket, got %d", len(cors))
-		}
-		var want []string
-		_ = json.Unmarshal([]byte(origins), &want)
-		if got := toStrings(cors[0].Get("corsRules.0.allowedOrigins")); !slices.Equal(got, want) {
-			t.Errorf("origins %v, want %v", got, want)
-		}
+		r.checkUploadOrigins(configured)
 	})
+}
+
+func TestTheInputBucketListsEachUploadOriginOnce(t *testing.T) {
+	t.Parallel()
+	dev, _, err := stacktest.ReadStackConfig(filepath.Join("..", "..", "Pulumi.dev.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A stack configured before its page was allowed may list the page
+	// among its origins: the rule still names it once.
+	page := run(t, "pr-9", nil).output("endpointUrl")
+	for _, tc := range []struct {
+		name   string
+		stack  string
+		config map[string]string
+		extra  []string // the origins allowed besides the page, in order
+	}{
+		{"the dev stack: its page and the local dev server", "dev", dev, []string{"http://localhost:5173"}},
+		{"a stack without allowedOrigins: its page alone", "pr-9", nil, nil},
+		{"a stack that also lists its page: the page once", "pr-9",
+			map[string]string{"transcoder:allowedOrigins": "https://app.example.com, " + page}, []string{"https://app.example.com"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			run(t, tc.stack, tc.config).checkUploadOrigins(tc.extra)
+		})
+	}
+}
+
+// checkUploadOrigins checks that the input bucket, and it alone, has one
+// CORS rule letting browsers PUT and POST from the service's own page (the
+// Function URL's origin) and then from extra, and that the function does not
+// wait for it.
+func (r *stackRun) checkUploadOrigins(extra []string) {
+	t := r.t
+	t.Helper()
+	cors := r.Of(tCors)
+	if len(cors) != 1 || cors[0].String("bucket") != r.output("inputBucket") {
+		t.Fatalf("want one CORS rule, on the input bucket, got %d", len(cors))
+	}
+	rule := cors[0]
+	// Its logical name and parent are those it had when the storage
+	// component declared it, so that existing stacks update it in place.
+	if rule.Name != "storage-input-cors" || rule.Parent != "storage" {
+		t.Errorf("CORS rule %s in %s, want storage-input-cors in storage", rule.Name, rule.Parent)
+	}
+	page := strings.TrimSuffix(r.one(tFunctionURL).Output("functionUrl"), "/")
+	if !strings.HasPrefix(page, "https://") || strings.Count(page, "/") != 2 {
+		t.Fatalf("the Function URL gives the origin %q, want https://host", page)
+	}
+	want := append([]string{page}, extra...)
+	if got := toStrings(rule.Get("corsRules.0.allowedOrigins")); !slices.Equal(got, want) {
+		t.Errorf("origins %v, want the page's, then the configured ones: %v", got, want)
+	}
+	if got := toStrings(rule.Get("corsRules.0.allowedMethods")); !slices.Equal(got, []string{"PUT", "POST"}) {
+		t.Errorf("methods %v, want [PUT POST]", got)
+	}
+	if fn := r.one(tFunction); slices.Contains(fn.DependsOn, rule.Name) {
+		t.Errorf("the function waits for the CORS rule, which waits for its URL (depends on %v)", fn.DependsOn)
+	}
 }
 
 func TestTheOutputsNameEveryResourceAnOperatorNeeds(t *testing.T) {
