@@ -266,7 +266,7 @@ func (e *Engine) validate(req jobs.StartRequest) error {
 		return fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
 	for _, p := range req.Presets {
-		if _, err := outputArgs(p); err != nil {
+		if _, err := OutputArgs(p); err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 		}
 	}

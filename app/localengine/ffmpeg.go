@@ -53,11 +53,12 @@ var containers = map[string][]string{
 	"mp3":  {"-f", "mp3"},
 }
 
-// outputArgs translates a preset into the ffmpeg arguments that write one
+// OutputArgs translates a preset into the ffmpeg arguments that write one
 // output file: the first audio stream of the input, nothing else (no video,
 // subtitles, data or metadata), encoded and muxed as the preset says. The
-// caller appends the file name.
-func outputArgs(p presets.Preset) ([]string, error) {
+// caller appends the file name. It is exported so that a benchmark can run
+// ffmpeg alone on exactly the engine's work.
+func OutputArgs(p presets.Preset) ([]string, error) {
 	depths, ok := codecs[p.Codec]
 	if !ok {
 		return nil, fmt.Errorf("preset %q: codec %q has no ffmpeg encoder in the local engine: use one of pcm, flac, aac, mp3", p.Name, p.Codec)

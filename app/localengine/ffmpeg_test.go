@@ -29,7 +29,7 @@ func TestOutputArgsTranslateEachPreset(t *testing.T) {
 			if !ok {
 				t.Fatalf("no preset %q", tt.preset)
 			}
-			got, err := outputArgs(p)
+			got, err := OutputArgs(p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,7 +61,7 @@ func TestOutputArgsRefuseWhatTheEngineCannotWrite(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			args, err := outputArgs(tt.preset)
+			args, err := OutputArgs(tt.preset)
 			if err == nil || !strings.Contains(err.Error(), tt.reason) {
 				t.Fatalf("outputArgs = %q, %v; want an error mentioning %q", args, err, tt.reason)
 			}

@@ -157,7 +157,7 @@ func (e *Engine) transcode(j *job, input string, duration time.Duration) ([]stri
 		"-format_whitelist", inputFormats, "-protocol_whitelist", "file,pipe", "-i", input}
 	files := make([]string, len(j.req.Presets))
 	for i, p := range j.req.Presets {
-		out, err := outputArgs(p)
+		out, err := OutputArgs(p)
 		if err != nil {
 			return nil, &jobError{mediaconvert.ErrorUnknown, err.Error()}
 		}

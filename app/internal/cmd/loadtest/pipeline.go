@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"transcoder/app/localengine"
 	"transcoder/app/presets"
 )
 
@@ -84,8 +85,9 @@ func pipelineBench(bin string, jobs, concurrency int, seconds float64) error {
 	return nil
 }
 
-// rawFFmpeg runs the engine's work with ffmpeg alone: one run per job
-// writing every preset, concurrency at a time, and returns jobs per minute.
+// rawFFmpeg runs the engine's work with ffmpeg alone (the engine's own
+// arguments, one run per job writing every preset), concurrency at a time,
+// and returns jobs per minute.
 func rawFFmpeg(input, dir string, jobs, concurrency int) float64 {
 	sem := make(chan struct{}, concurrency)
 	var wg sync.WaitGroup
@@ -96,18 +98,11 @@ func rawFFmpeg(input, dir string, jobs, concurrency int) float64 {
 			defer func() { <-sem }()
 			args := []string{"-loglevel", "error", "-y", "-i", input}
 			for _, p := range presets.All() {
-				args = append(args, "-map", "0:a:0", "-ar", "44100", "-ac", "2")
-				switch p.Codec {
-				case presets.PCM:
-					args = append(args, "-c:a", "pcm_s16le", "-f", "wav")
-				case presets.FLAC:
-					args = append(args, "-c:a", "flac", "-sample_fmt", "s16", "-f", "flac")
-				case presets.AAC:
-					args = append(args, "-c:a", "aac", "-b:a", "256000", "-f", "ipod")
-				case presets.MP3:
-					args = append(args, "-c:a", "libmp3lame", "-b:a", "192000", "-f", "mp3")
+				out, err := localengine.OutputArgs(p)
+				if err != nil {
+					panic(err) // every preset has arguments; the engine's tests say so
 				}
-				args = append(args, filepath.Join(dir, fmt.Sprintf("raw-%d-%s%s", i, p.Name, p.Extension)))
+				args = append(append(args, out...), filepath.Join(dir, fmt.Sprintf("raw-%d-%s%s", i, p.Name, p.Extension)))
 			}
 			exec.Command("ffmpeg", args...).Run()
 		})
