@@ -61,20 +61,18 @@ func (s *Server) handleNotice(dismiss bool) gin.HandlerFunc {
 			return
 		}
 		jobID := id[:cut]
-		j, err := s.deps.Store.Get(c.Request.Context(), jobID)
-		if errors.Is(err, jobs.ErrNotFound) || err == nil && !caller(c).sees(j) {
-			c.JSON(http.StatusNotFound, gin.H{"error": "no such message"})
-			return
-		} else if err != nil {
-			s.unavailable(c, "reading the inbox", err)
-			return
-		}
+		who := caller(c)
 		found := false
-		if _, err := s.deps.Store.Modify(c.Request.Context(), jobID, func(j *jobs.Job) bool {
+		_, err := s.deps.Store.Modify(c.Request.Context(), jobID, func(j *jobs.Job) bool {
+			if !who.sees(j) {
+				found = false // another owner's message is not found
+				return false
+			}
 			var changed bool
 			found, changed = j.MarkNotice(id, dismiss)
 			return changed
-		}); err != nil {
+		})
+		if err != nil && !errors.Is(err, jobs.ErrNotFound) {
 			s.unavailable(c, "updating the inbox", err)
 			return
 		}
