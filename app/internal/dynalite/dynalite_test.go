@@ -49,7 +49,7 @@ func TestStartServesDynamoDBUntilStopped(t *testing.T) {
 func fakeDynalite(t *testing.T, script string) string {
 	t.Helper()
 	if runtime.GOOS == "windows" {
-		t.Skip("the stand-in dynalite is a shell script")
+		t.Skip("the stand-in dynalite is a shell script: this test runs on every system but Windows")
 	}
 	bin := filepath.Join(t.TempDir(), "dynalite")
 	mustWrite(t, bin, "#!/bin/sh\n"+script)

@@ -129,7 +129,7 @@ func testClosed(t *testing.T, h *harness) {
 
 func testReopen(t *testing.T, h *harness) {
 	if h.opts.Reopen == nil {
-		t.Skip("the store keeps nothing across Close (Options.Reopen is nil)")
+		t.Skip("the store keeps nothing across Close (Options.Reopen is nil): this test runs for every persistent store, SQLite and DynamoDB among them")
 	}
 	s, closeStore := h.storeWithClose(t)
 	ids, seq := shuffled(t, 3)
@@ -157,7 +157,7 @@ func testReopen(t *testing.T, h *harness) {
 
 func testCloseUnderLoad(t *testing.T, h *harness) {
 	if h.opts.Reopen == nil {
-		t.Skip("the store keeps nothing across Close (Options.Reopen is nil)")
+		t.Skip("the store keeps nothing across Close (Options.Reopen is nil): this test runs for every persistent store, SQLite and DynamoDB among them")
 	}
 	const (
 		writers   = 8
