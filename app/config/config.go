@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"transcoder/app/jobs"
 )
 
 // Store names where jobs are kept.
@@ -37,6 +39,39 @@ const (
 	MediaConvert      Engine = "mediaconvert"
 	ElasticTranscoder Engine = "elastictranscoder"
 )
+
+// SignIn says who may get a browser session.
+type SignIn string
+
+// The sign-in modes.
+const (
+	// Anonymous gives every new browser an owner of its own: right for one
+	// machine, where only its user reaches the page.
+	Anonymous SignIn = "anonymous"
+	// Invite gives a session only to a browser that opens an invite link
+	// the operator made (POST /invites): right for anything in public.
+	Invite SignIn = "invite"
+)
+
+// QuotaConfig bounds what one owner may make the service do; zero turns a
+// limit off. The operator's token is bound by none of them.
+type QuotaConfig struct {
+	// MaxUploadSize is the largest file one may upload, in bytes
+	// (MAX_UPLOAD_SIZE).
+	MaxUploadSize int64
+	// MaxInputDuration is the longest input a job may have
+	// (MAX_INPUT_DURATION).
+	MaxInputDuration time.Duration
+	// JobsPerDay is how many jobs an owner may submit in a UTC day
+	// (JOBS_PER_DAY).
+	JobsPerDay int
+	// JobsRunning is how many of an owner's jobs may be unfinished at once
+	// (JOBS_RUNNING).
+	JobsRunning int
+	// JobsPerUpload is how many jobs may be run on one upload
+	// (JOBS_PER_UPLOAD).
+	JobsPerUpload int
+}
 
 // Config is the whole configuration of the service.
 type Config struct {
@@ -84,6 +119,11 @@ type Config struct {
 	PipelineID string
 	// Local configures the local engine, S3 and SNS (ENGINE=local).
 	Local LocalConfig
+	// SignIn is who may get a browser session (SIGN_IN).
+	SignIn SignIn
+	// Quotas bound each owner (MAX_UPLOAD_SIZE, MAX_INPUT_DURATION,
+	// JOBS_PER_DAY, JOBS_RUNNING, JOBS_PER_UPLOAD).
+	Quotas QuotaConfig
 	// LogLevel is the least severe level logged (LOG_LEVEL).
 	LogLevel slog.Level
 	// ShutdownTimeout bounds the wait for in-flight requests on SIGTERM
@@ -144,6 +184,12 @@ var Vars = []Var{
 	{"LOCAL_CONCURRENCY", "number of CPUs", "jobs the local engine runs at once"},
 	{"LOCAL_SNS_DUPLICATES", "0", "probability (0-1) that the local SNS delivers a message twice (testing)"},
 	{"LOCAL_SNS_REORDER", "0", "how long the local SNS holds deliveries to reorder them, a Go duration (testing)"},
+	{"SIGN_IN", "anonymous (local), invite (AWS engines)", "who gets a browser session: anonymous (every new browser gets an owner) or invite (only a browser that opens an invite link from POST /invites)"},
+	{"MAX_UPLOAD_SIZE", "500MB", "largest upload per file, in bytes or with a unit (500MB, 2GiB); S3 refuses a larger body; 0 turns it off"},
+	{"MAX_INPUT_DURATION", "30m", "longest input a job may have (Go duration); a longer one ends ERROR; 0 turns it off"},
+	{"JOBS_PER_DAY", "20", "jobs one owner may submit per UTC day; 0 turns it off"},
+	{"JOBS_RUNNING", "2", "jobs of one owner that may be unfinished at once; 0 turns it off"},
+	{"JOBS_PER_UPLOAD", "3", "jobs that may be run on one upload; 0 turns it off"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"SHUTDOWN_TIMEOUT", "10s", "how long SIGTERM waits for in-flight requests"},
 	{"CPU_PROFILE", "", "file to write a Go CPU profile to, from start to shutdown (profiling)"},
@@ -267,13 +313,78 @@ func Load(getenv func(string) string) (*Config, error) {
 		bad("API_TOKEN", "is %d characters long; use at least 16 random characters (for example: openssl rand -hex 16)", len(c.APIToken))
 	}
 	c.loadSecrets(get, bad)
+	c.loadAccess(get, bad)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("configuration is invalid:\n%w", errors.Join(errs...))
 	}
 	return c, nil
 }
 
-var ownerName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+// loadAccess reads who may sign in and each owner's quotas.
+func (c *Config) loadAccess(get func(string, string) string, bad func(string, string, ...any)) {
+	def := Invite
+	if c.Engine == Local {
+		def = Anonymous
+	}
+	switch c.SignIn = SignIn(get("SIGN_IN", string(def))); c.SignIn {
+	case Anonymous, Invite:
+	default:
+		bad("SIGN_IN", "%q is not a sign-in mode: use anonymous or invite", c.SignIn)
+	}
+	if v := get("MAX_UPLOAD_SIZE", "500MB"); v != "" {
+		n, err := ParseSize(v)
+		if err != nil {
+			bad("MAX_UPLOAD_SIZE", "%v", err)
+		}
+		c.Quotas.MaxUploadSize = n
+	}
+	if v := get("MAX_INPUT_DURATION", "30m"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			bad("MAX_INPUT_DURATION", "%q is not a non-negative Go duration (for example 30m, 2h, or 0 to turn the limit off)", v)
+		}
+		c.Quotas.MaxInputDuration = d
+	}
+	for _, q := range []struct {
+		name, def string
+		to        *int
+	}{
+		{"JOBS_PER_DAY", "20", &c.Quotas.JobsPerDay},
+		{"JOBS_RUNNING", "2", &c.Quotas.JobsRunning},
+		{"JOBS_PER_UPLOAD", "3", &c.Quotas.JobsPerUpload},
+	} {
+		v := get(q.name, q.def)
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1_000_000 {
+			bad(q.name, "%q is not a whole number from 0 (no limit) to 1000000", v)
+		}
+		*q.to = n
+	}
+}
+
+// ParseSize reads a size in bytes: a whole number, optionally followed by
+// B, KB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024).
+func ParseSize(v string) (int64, error) {
+	s := strings.TrimSpace(v)
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	n, err := strconv.ParseInt(s[:i], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a size: use bytes or a number with a unit (500MB, 2GiB; 0 for no limit)", v)
+	}
+	unit := strings.ToUpper(strings.TrimSpace(s[i:]))
+	mult := map[string]int64{"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+		"KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}[unit]
+	if mult == 0 {
+		return 0, fmt.Errorf("%q has an unknown unit %q: use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB", v, s[i:])
+	}
+	if n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q is too large", v)
+	}
+	return n * mult, nil
+}
 
 func (c *Config) loadSecrets(get func(string, string) string, bad func(string, string, ...any)) {
 	c.APIKeys = map[string]string{}
@@ -284,10 +395,10 @@ func (c *Config) loadSecrets(get func(string, string) string, bad func(string, s
 		}
 		owner, key, ok := strings.Cut(pair, ":")
 		switch {
-		case !ok || !ownerName.MatchString(owner):
+		case !ok:
 			bad("API_KEYS", "%q is not owner:key with an owner of a-z 0-9 _ - (for example alice:3f9c...)", redact(pair))
-		case strings.HasPrefix(owner, "s-"):
-			bad("API_KEYS", "owner %q starts with s-, which browser sessions use", owner)
+		case jobs.CheckOwnerName(owner) != nil:
+			bad("API_KEYS", "%v (for example alice:3f9c...)", jobs.CheckOwnerName(owner))
 		case len(key) < 16:
 			bad("API_KEYS", "the key of %q is %d characters long; use at least 16 random characters", owner, len(key))
 		case owners[owner] || c.APIKeys[key] != "":

@@ -87,6 +87,13 @@ func TestABadVariableIsNamedWithTheFix(t *testing.T) {
 		{"a short webhook secret", map[string]string{"WEBHOOK_SECRET": "short"}, "WEBHOOK_SECRET: is 5 characters long"},
 		{"an unknown log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL: \"loud\""},
 		{"a zero shutdown timeout", map[string]string{"SHUTDOWN_TIMEOUT": "0s"}, "SHUTDOWN_TIMEOUT:"},
+		{"an unknown sign-in mode", map[string]string{"SIGN_IN": "open"}, "SIGN_IN: \"open\" is not a sign-in mode: use anonymous or invite"},
+		{"an upload size with an unknown unit", map[string]string{"MAX_UPLOAD_SIZE": "5 parsecs"}, "MAX_UPLOAD_SIZE: \"5 parsecs\" has an unknown unit"},
+		{"an upload size that is not a number", map[string]string{"MAX_UPLOAD_SIZE": "big"}, "MAX_UPLOAD_SIZE: \"big\" is not a size"},
+		{"an input duration that is not a duration", map[string]string{"MAX_INPUT_DURATION": "long"}, "MAX_INPUT_DURATION: \"long\""},
+		{"a negative daily job quota", map[string]string{"JOBS_PER_DAY": "-1"}, "JOBS_PER_DAY: \"-1\" is not a whole number"},
+		{"a running-jobs quota that is not a number", map[string]string{"JOBS_RUNNING": "two"}, "JOBS_RUNNING: \"two\""},
+		{"a per-upload quota that is not a number", map[string]string{"JOBS_PER_UPLOAD": "1.5"}, "JOBS_PER_UPLOAD: \"1.5\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,6 +103,80 @@ func TestABadVariableIsNamedWithTheFix(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestSignInIsAnonymousOnOneMachineAndByInviteOnAWS(t *testing.T) {
+	aws := map[string]string{"ENGINE": "mediaconvert", "INPUT_BUCKET": "in-bucket", "OUTPUT_BUCKET": "out-bucket",
+		"MEDIACONVERT_ROLE_ARN": "arn:aws:iam::123456789012:role/mc", "MEDIACONVERT_QUEUE_ARN": "arn:aws:mediaconvert:us-east-1:123456789012:queues/q"}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want config.SignIn
+	}{
+		{"the local engine", nil, config.Anonymous},
+		{"MediaConvert", aws, config.Invite},
+		{"MediaConvert told otherwise", merge(aws, map[string]string{"SIGN_IN": "anonymous"}), config.Anonymous},
+		{"the local engine told otherwise", map[string]string{"SIGN_IN": "invite"}, config.Invite},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load(env(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.SignIn != tt.want {
+				t.Fatalf("SignIn = %q, want %q", c.SignIn, tt.want)
+			}
+		})
+	}
+}
+
+func TestQuotasHaveDefaultsAndZeroTurnsEachOff(t *testing.T) {
+	c, err := config.Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config.QuotaConfig{MaxUploadSize: 500e6, MaxInputDuration: 30 * time.Minute, JobsPerDay: 20, JobsRunning: 2, JobsPerUpload: 3}
+	if c.Quotas != want {
+		t.Fatalf("default quotas = %+v, want %+v", c.Quotas, want)
+	}
+	c, err = config.Load(env(map[string]string{"MAX_UPLOAD_SIZE": "0", "MAX_INPUT_DURATION": "0", "JOBS_PER_DAY": "0", "JOBS_RUNNING": "0", "JOBS_PER_UPLOAD": "0"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Quotas != (config.QuotaConfig{}) {
+		t.Fatalf("quotas set to 0 = %+v, want all off", c.Quotas)
+	}
+}
+
+func TestSizesAreReadInBytesOrWithAUnit(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+	}{
+		{"1048576", 1 << 20}, {"500MB", 500e6}, {"2GiB", 2 << 30}, {"64 KiB", 64 << 10}, {"7b", 7}, {"1tb", 1e12},
+	}
+	for _, tt := range tests {
+		if got, err := config.ParseSize(tt.in); err != nil || got != tt.want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"", "MB", "-5MB", "1.5GB", "9999999999999TiB"} {
+		if _, err := config.ParseSize(bad); err == nil {
+			t.Errorf("ParseSize(%q) succeeded, want an error", bad)
+		}
+	}
+}
+
+func merge(a, b map[string]string) map[string]string {
+	m := map[string]string{}
+	for k, v := range a {
+		m[k] = v
+	}
+	for k, v := range b {
+		m[k] = v
+	}
+	return m
 }
 
 func TestEveryBadVariableIsReportedAtOnce(t *testing.T) {
