@@ -18,6 +18,12 @@
 // to make, and nothing else. The fixed-width UTC form is RFC 3339 with all
 // nine fractional digits, so that the strings sort as the times do.
 //
+// Invites (jobs.InviteStore) and the quotas' tallies (jobs.Tallies) are
+// items of the same table, keyed "INVITES"/"INVITE#<id>" and
+// "TALLY#<key>"/"TALLY" (see invites.go and tallies.go); they carry no
+// index keys, so neither index lists them, and the scan of all jobs takes
+// only items with sk "JOB".
+//
 // List for one owner queries byOwner, newest first; Due queries byDue, most
 // overdue first. List for everyone has no index of its own in this table
 // design and scans it (see List).

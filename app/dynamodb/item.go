@@ -15,7 +15,7 @@ import (
 )
 
 // Names of the table's attributes and indexes, and the values that make an
-// item a job's (and a due one).
+// item a job's (and a due one), an invite's or a tally's.
 const (
 	attrPK       = "pk"
 	attrSK       = "sk"
@@ -33,6 +33,23 @@ const (
 	jobSK         = "JOB"
 	ownerPKPrefix = "OWNER#"
 	duePK         = "DUE"
+
+	// An invite's item (see invites.go). Its expiry is not attrTTL: an
+	// expired invite stays listed until the operator deletes it.
+	invitesPK      = "INVITES"
+	inviteSKPrefix = "INVITE#"
+	attrOwner      = "owner"
+	attrUses       = "uses"
+	attrUsed       = "used"
+	attrCreatedAt  = "createdAt"
+	attrValidUntil = "validUntil"
+	attrRevokedAt  = "revokedAt"
+
+	// A tally's item (see tallies.go): its members, a string set, and
+	// attrTTL, so that DynamoDB deletes the set once it expires.
+	tallyPKPrefix = "TALLY#"
+	tallySK       = "TALLY"
+	attrMembers   = "members"
 )
 
 // sortTime is a fixed-width form of a UTC time, all nine fractional digits

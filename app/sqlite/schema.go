@@ -29,11 +29,40 @@ var migrations = [][]string{
 		`CREATE INDEX jobs_owner_newest_first ON jobs (owner, created_at DESC, id DESC)`,
 		`CREATE INDEX jobs_webhook_due ON jobs (webhook_due) WHERE webhook_due IS NOT NULL`,
 	},
+	// 3: invites (jobs.InviteStore), listed newest first, and the quotas'
+	// tallies (jobs.Tallies): a set's members, one row each, and when the
+	// set may be forgotten (NULL: never), for the sweep.
+	{
+		`CREATE TABLE invites (
+			id         TEXT    NOT NULL PRIMARY KEY,
+			owner      TEXT    NOT NULL,
+			uses       INTEGER NOT NULL,
+			used       INTEGER NOT NULL,
+			created_at INTEGER NOT NULL, -- Unix nanoseconds, UTC
+			expires_at INTEGER NOT NULL, -- Unix nanoseconds, UTC
+			revoked_at INTEGER           -- Unix nanoseconds, UTC; NULL while it stands
+		) STRICT`,
+		`CREATE INDEX invites_newest_first ON invites (created_at DESC, id DESC)`,
+		`CREATE TABLE tallies (
+			key        TEXT    NOT NULL PRIMARY KEY,
+			expires_at INTEGER           -- Unix nanoseconds, UTC; NULL: kept
+		) STRICT`,
+		`CREATE INDEX tallies_expiry ON tallies (expires_at) WHERE expires_at IS NOT NULL`,
+		`CREATE TABLE tally_members (
+			key    TEXT NOT NULL,
+			member TEXT NOT NULL,
+			PRIMARY KEY (key, member)
+		) STRICT, WITHOUT ROWID`,
+	},
 }
 
 // migrate brings the schema of the database at path up to len(migrations) in
 // one transaction, refusing a database written by a newer build.
-func migrate(db *sql.DB, path string) error {
+func migrate(db *sql.DB, path string) error { return migrateWith(db, path, migrations) }
+
+// migrateWith is migrate with the given steps: the tests make the database
+// of an older build with the steps it knew.
+func migrateWith(db *sql.DB, path string, migrations [][]string) error {
 	tx, err := db.Begin()
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate %s: %w", path, err)

@@ -219,25 +219,35 @@ func TestTheFileKeepsJobsAcrossReopening(t *testing.T) {
 // the writer and returns each call's outcome in the order of us.
 func queueBehindHeldBatch(t *testing.T, s *sqlite.Store, us []*jobs.Update) ([]jobs.Change, []error) {
 	t.Helper()
+	changes, errs := make([]jobs.Change, len(us)), make([]error, len(us))
+	calls := make([]func(), len(us))
+	for i, u := range us {
+		calls[i] = func() { changes[i], errs[i] = s.Apply(context.Background(), u) }
+	}
+	queueCallsBehindHeldBatch(t, s, calls)
+	return changes, errs
+}
+
+// queueCallsBehindHeldBatch holds the writer, starts the calls (each of
+// which must make one request of the writer) so that the first is taken by
+// the held batch and the rest queue behind it in order, releases the writer
+// and returns once every call has.
+func queueCallsBehindHeldBatch(t *testing.T, s *sqlite.Store, calls []func()) {
+	t.Helper()
 	entered, release := sqlite.HoldNextBatch(s)
 	defer release()
-	changes, errs := make([]jobs.Change, len(us)), make([]error, len(us))
 	var wg sync.WaitGroup
-	applyAt := func(i int) {
-		wg.Go(func() { changes[i], errs[i] = s.Apply(context.Background(), us[i]) })
-	}
-	applyAt(0)
+	wg.Go(calls[0])
 	<-entered
-	for i := 1; i < len(us); i++ {
-		// One at a time, so that they queue in the order of us.
-		applyAt(i)
+	for i := 1; i < len(calls); i++ {
+		// One at a time, so that they queue in the order of calls.
+		wg.Go(calls[i])
 		for sqlite.Queued(s) < i {
 			runtime.Gosched()
 		}
 	}
 	release()
 	wg.Wait()
-	return changes, errs
 }
 
 func TestGroupCommitServesWaitingCallsInOneTransaction(t *testing.T) {

@@ -10,10 +10,14 @@ import (
 	"transcoder/app/jobs"
 )
 
-// request is one Apply or Modify call waiting for the writer.
+// request is one Apply or Modify call waiting for the writer, or, with run
+// set, a write to another table (invites, tallies; see exec).
 type request struct {
 	ctx context.Context
 	id  string
+	// run, when set, is the whole request: it writes in the batch's
+	// transaction, isolated by a savepoint (see runIsolated).
+	run func(tx *sql.Tx) error
 	// create makes a job never seen; otherwise the call fails with
 	// jobs.ErrNotFound for it.
 	create bool
@@ -144,6 +148,17 @@ func (s *Store) commit(batch []*request) {
 	isDirty := map[string]bool{}
 	for i, r := range batch {
 		id := r.id
+		if r.run != nil {
+			if err := r.ctx.Err(); err != nil {
+				results[i].err = fmt.Errorf("sqlite: %s: %w", id, err)
+				continue
+			}
+			if results[i].err, err = s.runIsolated(tx, r.run); err != nil {
+				failAll(err)
+				return
+			}
+			continue
+		}
 		if err := r.ctx.Err(); err != nil {
 			results[i].err = fmt.Errorf("sqlite: change job %q: %w", id, err)
 			continue
@@ -253,4 +268,45 @@ func decode(id string, doc []byte) (*jobs.Job, error) {
 		return nil, fmt.Errorf("sqlite: the stored document of job %q is corrupt (%v): restore the database from a backup, or delete the job's row", id, err)
 	}
 	return &j, nil
+}
+
+// exec runs fn in the writer's next transaction, which it shares with the
+// Apply calls waiting at that moment, and returns once that transaction is
+// committed: fn's error, or the batch's. fn's writes are undone when it
+// fails, and only then; what fn hands back through its closure holds only
+// when exec returns nil. what names the change for errors.
+func (s *Store) exec(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	if !s.gate.Enter() {
+		return ErrClosed
+	}
+	defer s.gate.Leave()
+	r := &request{ctx: ctx, id: what, run: fn, done: make(chan result, 1)}
+	select {
+	case s.requests <- r:
+	case <-ctx.Done():
+		return fmt.Errorf("sqlite: %s: %w", what, ctx.Err())
+	}
+	return (<-r.done).err
+}
+
+// runIsolated runs fn in tx within a savepoint, so that a failing fn undoes
+// its own writes and nothing else: its error is the request's alone. The
+// second error is the transaction's, when the savepoint itself fails.
+func (s *Store) runIsolated(tx *sql.Tx, fn func(tx *sql.Tx) error) (own, batch error) {
+	if _, err := tx.Exec(`SAVEPOINT request`); err != nil {
+		return nil, fmt.Errorf("sqlite: open a savepoint on %s: %w", s.path, err)
+	}
+	own = fn(tx)
+	if own != nil {
+		if _, err := tx.Exec(`ROLLBACK TO request`); err != nil {
+			return own, fmt.Errorf("sqlite: undo a failed write on %s: %w", s.path, err)
+		}
+	}
+	if _, err := tx.Exec(`RELEASE request`); err != nil {
+		return own, fmt.Errorf("sqlite: release a savepoint on %s: %w", s.path, err)
+	}
+	return own, nil
 }

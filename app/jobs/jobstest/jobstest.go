@@ -1,6 +1,8 @@
 // Package jobstest is the contract of jobs.Store in executable form: one suite
 // that every store runs, so that SQLite on a laptop and DynamoDB behind Lambda
-// keep the domain's promises in exactly the same way.
+// keep the domain's promises in exactly the same way. A job store keeps
+// invites and the quotas' tallies too, so the suite tests jobs.InviteStore
+// and jobs.Tallies on the same store, and fails a store that lacks them.
 //
 // A store's own test calls Run with a function that opens a new, empty store:
 //
@@ -57,6 +59,24 @@ func Run(t *testing.T, open func(t *testing.T) jobs.Store, opts Options) {
 		// Concurrency.
 		{"every transition is recorded exactly once across concurrent duplicate deliveries", testRecordedOnce},
 		{"concurrent updates to one job lose nothing", testNoLostUpdate},
+
+		// Invites (jobs.InviteStore), kept beside the jobs.
+		{"an invite is stored whole, read back, and its id is not taken twice", testInviteRoundTrip},
+		{"an invalid invite is refused and stores nothing", testInviteInvalid},
+		{"invites are listed newest first, revoked ones included", testInviteListNewestFirst},
+		{"revoking an invite keeps the first time and is idempotent", testInviteRevoke},
+		{"an invite is redeemed one use at a time until it is used up", testInviteRedeemUntilUsedUp},
+		{"an expired, revoked, used-up or unknown invite is not redeemed and is left as it was", testInviteRedeemRefused},
+		{"concurrent redeemers take exactly the uses an invite has", testInviteConcurrentRedeemers},
+		{"a reopened store has every invite and its uses", testInviteReopen},
+
+		// Tallies (jobs.Tallies), what quotas count.
+		{"a tally admits up to its limit, counts a member once and frees a released place", testTallyAdmitAndRelease},
+		{"tallies under different keys are independent, and a key never seen is empty", testTallyKeysAreIndependent},
+		{"an Admit with a limit below 1 or an empty key or member is refused", testTallyInvalid},
+		{"concurrent distinct Admits admit exactly the limit", testTallyConcurrentAdmits},
+		{"a reopened store has every tally", testTallyReopen},
+		{"invites and tallies are never listed, due or found as jobs", testNotJobs},
 
 		// Life of the store.
 		{"a canceled call fails and leaves the job as it was", testCanceled},

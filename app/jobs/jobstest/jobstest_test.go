@@ -17,7 +17,7 @@ import (
 // the store and not at the suite.
 func TestReferenceStorePassesTheSuite(t *testing.T) {
 	jobstest.Run(t, func(t *testing.T) jobs.Store {
-		return &memStore{data: &memData{docs: map[string][]byte{}}}
+		return &memStore{data: newMemData()}
 	}, jobstest.Options{
 		Reopen: func(t *testing.T, closed jobs.Store) jobs.Store {
 			return &memStore{data: closed.(*memStore).data}
@@ -33,8 +33,14 @@ type memStore struct {
 }
 
 type memData struct {
-	mu   sync.Mutex
-	docs map[string][]byte
+	mu      sync.Mutex
+	docs    map[string][]byte
+	invites map[string]jobs.Invite     // see meminvite_test.go
+	tallies map[string]map[string]bool // key: members
+}
+
+func newMemData() *memData {
+	return &memData{docs: map[string][]byte{}, invites: map[string]jobs.Invite{}, tallies: map[string]map[string]bool{}}
 }
 
 var errClosed = errors.New("memstore: closed")
