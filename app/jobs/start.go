@@ -12,6 +12,9 @@ import (
 type StartRequest struct {
 	// JobID is transcoder's id for the job.
 	JobID string
+	// Owner is whose job it is ("" for the operator's): an engine that
+	// queues jobs itself shares its capacity fairly among owners.
+	Owner string
 	// Input is the source file, as s3://bucket/key.
 	Input string
 	// OutputPrefix is s3://bucket/prefix/ under which every output is

@@ -8,8 +8,10 @@
 // A job reads its input from Storage (the S3 API), probes it with ffprobe,
 // transcodes it with one ffmpeg run that writes every preset's output, and
 // writes the outputs back to Storage at jobs.OutputURI. Jobs run in the
-// background, a bounded number at a time; a journal on disk lets the next
-// process report the jobs a stopped one left unfinished.
+// background, a bounded number at a time; the others wait in a queue that
+// takes turns between owners, so that no owner's backlog holds up another's
+// job. A journal on disk lets the next process report the jobs a stopped one
+// left unfinished.
 package localengine
 
 import (
@@ -56,8 +58,19 @@ type Options struct {
 	// FFmpeg and FFprobe are the programs run; empty looks them up on PATH.
 	FFmpeg, FFprobe string
 	// Concurrency is how many jobs run at once; default runtime.NumCPU().
-	// Others wait, SUBMITTED, in the queue.
+	// Others wait, SUBMITTED, in the queue, which serves owners
+	// (jobs.StartRequest.Owner) in turn: when a job ends, the next to run
+	// is the oldest queued job of the owner after the one served last.
 	Concurrency int
+	// MaxInputDuration is the longest input an owner's job may have (it is
+	// one of the service's per-owner quotas; the operator's jobs, Owner "",
+	// are not bound by it). A longer one ends the job in ERROR
+	// (ErrorInputTooLong) once the input is probed, before any transcoding,
+	// with a message that names the limit. An input that says it is shorter
+	// than it plays, or does not say, is read no further than just past the
+	// limit, and fails the same way if it goes on. Zero takes inputs of any
+	// length.
+	MaxInputDuration time.Duration
 	// Dir holds the jobs' work files and the journal; it survives restarts.
 	Dir string
 	// Queue is the queue ARN events name; default the account's Default
@@ -98,7 +111,6 @@ type Engine struct {
 	journal  *journal
 	workDir  string
 	instance string
-	sem      chan struct{}
 
 	// ctx ends when the engine closes, which stops every job.
 	ctx    context.Context
@@ -108,6 +120,10 @@ type Engine struct {
 	mu     sync.Mutex
 	closed bool
 	active map[string]*job
+	// queue holds the jobs waiting for one of the Concurrency slots, of
+	// which running are taken.
+	queue   *fairQueue
+	running int
 
 	// Set by tests before the first Start.
 	now        func() time.Time
@@ -137,11 +153,15 @@ type job struct {
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
 	workDir string
+	// ready is closed when the job is given a slot.
+	ready chan struct{}
 
 	// Guarded by Engine.mu: canceled is set by Cancel; finishing once the
-	// job's end is decided, after which Cancel is too late.
+	// job's end is decided, after which Cancel is too late; queued while
+	// the job waits in Engine.queue.
 	canceled  bool
 	finishing bool
+	queued    bool
 }
 
 // New builds an engine from opts, creating Dir's journal and work folders.
@@ -159,6 +179,8 @@ func New(opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("localengine: Options.Concurrency %d is negative: use 0 for one job per CPU, or a positive number", opts.Concurrency)
 	case opts.ProgressInterval < 0:
 		return nil, fmt.Errorf("localengine: Options.ProgressInterval %v is negative: use 0 for 1s, or a positive interval", opts.ProgressInterval)
+	case opts.MaxInputDuration < 0:
+		return nil, fmt.Errorf("localengine: Options.MaxInputDuration %v is negative: use 0 for no limit, or a positive duration", opts.MaxInputDuration)
 	}
 	if opts.Concurrency == 0 {
 		opts.Concurrency = runtime.NumCPU()
@@ -187,8 +209,8 @@ func New(opts Options) (*Engine, error) {
 		journal:    &journal{dir: filepath.Join(opts.Dir, "journal")},
 		workDir:    filepath.Join(opts.Dir, "work"),
 		instance:   rand.Text(),
-		sem:        make(chan struct{}, opts.Concurrency),
 		active:     make(map[string]*job),
+		queue:      newFairQueue(),
 		now:        time.Now,
 		retryDelay: 200 * time.Millisecond,
 	}
@@ -239,9 +261,10 @@ func (e *Engine) Start(ctx context.Context, req jobs.StartRequest) (string, erro
 		},
 		req:     req,
 		workDir: filepath.Join(e.workDir, id),
+		ready:   make(chan struct{}),
 	}
 	j.entry = &entry{
-		Instance: e.instance, AcceptedAt: now, Job: j.emit,
+		Instance: e.instance, AcceptedAt: now, Job: j.emit, Owner: req.Owner,
 		Input: req.Input, OutputPrefix: req.OutputPrefix,
 	}
 	for _, p := range req.Presets {
@@ -252,8 +275,11 @@ func (e *Engine) Start(ctx context.Context, req jobs.StartRequest) (string, erro
 	}
 	j.ctx, j.cancel = context.WithCancelCause(e.ctx)
 	e.active[id] = j
+	j.queued = true
+	e.queue.push(j)
 	e.wg.Add(1)
 	go e.run(j)
+	e.dispatch()
 	e.log.Info("job accepted", "job", id, "transcoderJob", req.Metadata[jobs.MetadataJobID], "input", req.Input)
 	return id, nil
 }
@@ -339,22 +365,54 @@ func (e *Engine) Recover(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// run takes the job from the queue to its end.
+// run takes the job from the queue to its end: it waits for the job's turn
+// (or for the job to be canceled, or the engine closed, while it waits),
+// then does the job and reports its end before giving up its slot.
 func (e *Engine) run(j *job) {
 	defer e.wg.Done()
 	defer os.RemoveAll(j.workDir)
 	select {
-	case e.sem <- struct{}{}:
-		defer func() { <-e.sem }()
-		if j.ctx.Err() != nil {
+	case <-j.ready:
+	case <-j.ctx.Done():
+		e.mu.Lock()
+		if j.queued {
+			e.queue.remove(j)
+			j.queued = false
+			e.mu.Unlock()
 			e.finish(j, nil, nil)
 			return
 		}
-		outputs, err := e.process(j)
-		e.finish(j, outputs, err)
-	case <-j.ctx.Done():
-		e.finish(j, nil, nil)
+		e.mu.Unlock() // given a slot meanwhile: ready is closed
 	}
+	defer e.release()
+	if j.ctx.Err() != nil {
+		e.finish(j, nil, nil)
+		return
+	}
+	outputs, err := e.process(j)
+	e.finish(j, outputs, err)
+}
+
+// dispatch gives free slots to the next jobs of the queue, in the owners'
+// turns. The caller holds e.mu.
+func (e *Engine) dispatch() {
+	for e.running < e.opts.Concurrency {
+		j := e.queue.pop()
+		if j == nil {
+			return
+		}
+		j.queued = false
+		e.running++
+		close(j.ready)
+	}
+}
+
+// release gives back a finished job's slot to the queue.
+func (e *Engine) release() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.running--
+	e.dispatch()
 }
 
 // finish decides how the job ends and reports it: CANCELED if Cancel was

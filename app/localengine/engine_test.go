@@ -386,26 +386,32 @@ func TestRecoverReportsTheJobsAClosedEngineLeft(t *testing.T) {
 	first := f.engine(t, nil)
 	s := newStopper()
 	s.install(first)
-	running, err := first.Start(context.Background(), request("job-running", "s3://in/long.wav", "flac"))
-	if err != nil {
-		t.Fatal(err)
+	start := func(jobID, owner string) string {
+		t.Helper()
+		req := request(jobID, "s3://in/long.wav", "flac")
+		req.Owner = owner
+		id, err := first.Start(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
 	}
+	running := start("job-running", "A")
 	s.awaitRunning(t)
-	queued, err := first.Start(context.Background(), request("job-queued", "s3://in/long.wav", "flac"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Queued behind it, in two owners' turns.
+	queued := []string{start("job-queued-a", "A"), start("job-queued-b", "B")}
 	first.Close()
 
-	for _, id := range []string{running, queued} {
+	all := append([]string{running}, queued...)
+	for _, id := range all {
 		for _, st := range f.publisher.statuses(t, id) {
 			if st == "CANCELED" || st == "ERROR" || st == "COMPLETE" {
 				t.Fatalf("Close published %s for job %s", st, id)
 			}
 		}
 	}
-	if left := f.journalEntries(t); len(left) != 2 {
-		t.Fatalf("the journal holds %v, want both jobs", left)
+	if left := f.journalEntries(t); len(left) != len(all) {
+		t.Fatalf("the journal holds %v, want every job", left)
 	}
 	if _, err := first.Start(context.Background(), request("job-late", "s3://in/long.wav", "flac")); !errors.Is(err, ErrClosed) {
 		t.Errorf("Start after Close = %v, want ErrClosed", err)
@@ -415,7 +421,7 @@ func TestRecoverReportsTheJobsAClosedEngineLeft(t *testing.T) {
 	if err := second.Recover(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []string{running, queued} {
+	for _, id := range all {
 		j := f.publisher.apply(t, id)
 		if j.State != jobs.Failed || j.Error == nil || j.Error.Code != "1999" || j.Error.Message != Recovered {
 			t.Errorf("job %s is %s with %+v, want ERROR 1999 %q", id, j.State, j.Error, Recovered)
@@ -547,6 +553,7 @@ func TestNewRefusesIncompleteOptions(t *testing.T) {
 		{"no folder", Options{Storage: storage, Publisher: publisher}, "Options.Dir"},
 		{"a negative concurrency", Options{Storage: storage, Publisher: publisher, Dir: t.TempDir(), Concurrency: -1}, "Options.Concurrency"},
 		{"a negative progress interval", Options{Storage: storage, Publisher: publisher, Dir: t.TempDir(), ProgressInterval: -time.Second}, "Options.ProgressInterval"},
+		{"a negative longest input", Options{Storage: storage, Publisher: publisher, Dir: t.TempDir(), MaxInputDuration: -time.Second}, "Options.MaxInputDuration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -29,8 +29,9 @@ type entry struct {
 	// Job is everything an event about the job repeats: its MediaConvert
 	// id, account, region, queue and user metadata.
 	Job mediaconvert.Emitter `json:"job"`
-	// Input, OutputPrefix and Presets are what the job was asked to do,
-	// kept for whoever reads the journal.
+	// Owner, Input, OutputPrefix and Presets are whose job it is and what
+	// it was asked to do, kept for whoever reads the journal.
+	Owner        string   `json:"owner,omitempty"`
 	Input        string   `json:"input"`
 	OutputPrefix string   `json:"outputPrefix"`
 	Presets      []string `json:"presets"`

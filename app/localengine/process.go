@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -24,6 +25,70 @@ type jobError struct {
 }
 
 func (e *jobError) Error() string { return fmt.Sprintf("%d: %s", e.Code, e.Message) }
+
+// ErrorInputTooLong is the code of the ERROR event of a job whose input is
+// longer than Options.MaxInputDuration. MediaConvert itself has no such
+// limit (it is the service's quota, which the local engine enforces), so the
+// code is none of MediaConvert's documented ones, which are 1000-1999 and
+// 3000-3999; it is a number because an ERROR event's errorCode is one.
+const ErrorInputTooLong mediaconvert.ErrorCode = 4010
+
+// limitSlack is how far past Options.MaxInputDuration ffmpeg reads an
+// input. A file can say it is shorter than it plays (an MP3 without a VBR
+// header is timed from its first frames' bitrate; some containers do not
+// say at all), so the limit is held to what ffmpeg decodes too: it stops
+// reading at the limit and this slack, and an output that long means the
+// input was over the limit. The slack is far beyond what encoders pad an
+// output with.
+const limitSlack = time.Second
+
+// inputLimit is the longest input j may have, 0 for none: the operator's
+// jobs are bound by no quota.
+func (e *Engine) inputLimit(j *job) time.Duration {
+	if j.req.Owner == "" {
+		return 0
+	}
+	return e.opts.MaxInputDuration
+}
+
+// tooLong is the failure of a job whose input lasts longer than limit: what
+// is wrong and what to do, in words the file's owner can act on.
+func tooLong(length, limit time.Duration) *jobError {
+	file, most := durationsApart(length, limit)
+	return &jobError{ErrorInputTooLong, fmt.Sprintf("This file is %s long; this service takes files up to %s. Trim it or split it, then upload again.", file, most)}
+}
+
+// longerThanItSays is the failure of a job whose input said it was within
+// limit but played on past it.
+func longerThanItSays(limit time.Duration) *jobError {
+	return &jobError{ErrorInputTooLong, fmt.Sprintf("This file plays for longer than it says, and longer than the %s this service takes. Trim it or split it, then upload again.", humanDuration(limit))}
+}
+
+// durationsApart writes a file's length and the limit it is over as people
+// read them (1h12m, 30m, 2.5s), as coarsely as shows both exactly enough:
+// the limit as it is, and the length cut down, never rounded up, yet still
+// visibly over the limit.
+func durationsApart(length, limit time.Duration) (string, string) {
+	for _, unit := range []time.Duration{time.Minute, time.Second, 100 * time.Millisecond, 10 * time.Millisecond, time.Millisecond, time.Microsecond, 1} {
+		if limit.Truncate(unit) == limit && length.Truncate(unit) > limit {
+			return humanDuration(length.Truncate(unit)), humanDuration(limit)
+		}
+	}
+	return humanDuration(length), humanDuration(limit)
+}
+
+// humanDuration is d as time.Duration writes it, without the zero minutes
+// and seconds it ends with: 1h12m, not 1h12m0s.
+func humanDuration(d time.Duration) string {
+	s := d.String()
+	if rest, ok := strings.CutSuffix(s, "m0s"); ok {
+		s = rest + "m"
+	}
+	if rest, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = rest + "h"
+	}
+	return s
+}
 
 // classify turns whatever stopped a job into its ERROR event's code and
 // message. Failures the engine did not foresee are MediaConvert's "Unknown
@@ -85,12 +150,16 @@ func (e *Engine) process(j *job) ([]mediaconvert.OutputDetail, error) {
 		return nil, err
 	}
 	e.progress(j, func(at time.Time) ([]byte, error) { return j.emit.InputInformation(at, m.InputDetail(uri)) })
+	duration := m.Duration()
+	limit := e.inputLimit(j)
+	if limit > 0 && duration > limit {
+		return nil, tooLong(duration, limit)
+	}
 	if !m.HasAudio() {
 		return nil, &jobError{mediaconvert.ErrorAudio, fmt.Sprintf("input file [%s] has no audio stream: every preset is audio; submit a file with sound", uri)}
 	}
-	duration := m.Duration()
 
-	files, err := e.transcode(j, input, duration)
+	files, err := e.transcode(j, input, duration, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +170,9 @@ func (e *Engine) process(j *job) ([]mediaconvert.OutputDetail, error) {
 		om, err := probe(j.ctx, e.ffprobe, files[i])
 		if err != nil {
 			return nil, &jobError{mediaconvert.ErrorUnknown, fmt.Sprintf("ffmpeg wrote the %s output for [%s] but it cannot be read back: %v", p.Name, uri, err)}
+		}
+		if limit > 0 && om.Duration() > limit+limitSlack/2 {
+			return nil, longerThanItSays(limit)
 		}
 		if err := e.upload(j.ctx, files[i], dest, p.ContentType); err != nil {
 			return nil, &jobError{storageCode(err, mediaconvert.ErrorFileOpen), fmt.Sprintf("Unable to write output file [%s]: [%v]", dest, err)}
@@ -150,11 +222,16 @@ func (e *Engine) upload(ctx context.Context, file, uri, contentType string) erro
 // transcode runs ffmpeg once, writing every preset's output, and reports its
 // progress through the input as STATUS_UPDATE events, at most one per
 // ProgressInterval and only when the percentage has grown. The job's percent
-// is the transcode's, short of 100 until the outputs are uploaded.
-func (e *Engine) transcode(j *job, input string, duration time.Duration) ([]string, error) {
+// is the transcode's, short of 100 until the outputs are uploaded. With a
+// limit, ffmpeg reads no more of the input than the limit and limitSlack.
+func (e *Engine) transcode(j *job, input string, duration, limit time.Duration) ([]string, error) {
 	args := []string{"-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y",
 		"-progress", "pipe:1", "-stats_period", statsPeriod(e.opts.ProgressInterval),
-		"-format_whitelist", inputFormats, "-protocol_whitelist", "file,pipe", "-i", input}
+		"-format_whitelist", inputFormats, "-protocol_whitelist", "file,pipe"}
+	if limit > 0 {
+		args = append(args, "-t", strconv.FormatFloat((limit+limitSlack).Seconds(), 'f', -1, 64))
+	}
+	args = append(args, "-i", input)
 	files := make([]string, len(j.req.Presets))
 	for i, p := range j.req.Presets {
 		out, err := OutputArgs(p)

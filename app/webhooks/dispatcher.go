@@ -280,11 +280,13 @@ func (t *tally) add(called bool, err error) {
 // dispatch takes the jobs with calls due from the store and hands each to a
 // worker, which makes the job's calls one after the other, in transition
 // order, so that a receiver usually hears of a job's states in order (a
-// retry can still overtake). A job waits while all the slots are taken or
-// its owner has its share of them, and the jobs behind it go first when
-// they can. Workers are counted in wg; dispatch returns once each job has
-// a worker, or once ctx leaves no time to claim another call (see
-// mayClaim). full reports a batch that may have left calls due.
+// retry can still overtake). The owners take turns (see inTurns), so that
+// an owner with many calls due does not push back another's. A job waits
+// while all the slots are taken or its owner has its share of them, and the
+// jobs behind it go first when they can. Workers are counted in wg;
+// dispatch returns once each job has a worker, or once ctx leaves no time
+// to claim another call (see mayClaim). full reports a batch that may have
+// left calls due.
 func (d *Dispatcher) dispatch(ctx context.Context, wg *sync.WaitGroup, t *tally) (full bool, err error) {
 	now := d.now()
 	due, err := d.store.Due(ctx, now, batchSize)
@@ -293,16 +295,13 @@ func (d *Dispatcher) dispatch(ctx context.Context, wg *sync.WaitGroup, t *tally)
 	}
 	window, cancel := d.claimWindow(ctx)
 	defer cancel()
-	type work struct {
-		job *jobs.Job
-		ids []string
-	}
 	var queue []work
 	for _, j := range due {
 		if ids := dueDeliveries(j, now); len(ids) > 0 {
 			queue = append(queue, work{j, ids})
 		}
 	}
+	queue = inTurns(queue)
 	for len(queue) > 0 {
 		freed := d.slots.freed()
 		waiting := queue[:0]
@@ -343,6 +342,40 @@ func (d *Dispatcher) claimWindow(ctx context.Context) (context.Context, context.
 		return context.WithDeadline(ctx, deadline.Add(-min(minCallTime, d.timeout)))
 	}
 	return context.WithCancel(ctx)
+}
+
+// work is a job with calls due, and the ids of those calls.
+type work struct {
+	job *jobs.Job
+	ids []string
+}
+
+// inTurns orders the due jobs in rounds across their owners: each owner's
+// most overdue job, the owners in the order of those jobs, then each
+// owner's next, and so on; an owner's own jobs keep their order. Served in
+// this order, as slots free up, an owner with many jobs due gets one call
+// started per round like an owner with one, instead of every call due
+// before the other owner's. The turns reach as far as the batch Store.Due
+// returns, most overdue first: an owner with a whole batch due before
+// another's still goes first across passes.
+func inTurns(queue []work) []work {
+	var owners []string
+	byOwner := map[string][]work{}
+	for _, w := range queue {
+		if _, seen := byOwner[w.job.Owner]; !seen {
+			owners = append(owners, w.job.Owner)
+		}
+		byOwner[w.job.Owner] = append(byOwner[w.job.Owner], w)
+	}
+	out := make([]work, 0, len(queue))
+	for round := 0; len(out) < len(queue); round++ {
+		for _, o := range owners {
+			if round < len(byOwner[o]) {
+				out = append(out, byOwner[o][round])
+			}
+		}
+	}
+	return out
 }
 
 // dueDeliveries lists the ids of j's calls that can be claimed at now.
