@@ -24,6 +24,10 @@
 // AWS would drop it; see Publish for why this topic does not. Subscriptions
 // and every undone delivery are files in the data directory, written
 // before Subscribe and Publish return, so a restart resumes them.
+// SubscribeOnly is Subscribe for a topic whose one subscriber may move
+// between runs (the local pipeline's own endpoint, on another port): it
+// removes every other subscription, handing their undone notifications on,
+// so that no message is queued, and retried, for an endpoint nobody serves.
 // Options.Duplicates and Options.Reorder make SNS's at-least-once,
 // unordered delivery happen on demand.
 //

@@ -133,18 +133,7 @@ func (t *Topic) unsubscribe(w http.ResponseWriter, arn string) {
 		apiError(w, http.StatusInternalServerError, "InternalError", "could not record the unsubscription")
 		return
 	}
-	sub.removed = true
-	sub.stop()
-	dropped := 0
-	for _, ds := range [][]*delivery{sub.queue, sub.held, {sub.inflight}} {
-		for _, d := range ds {
-			if d != nil {
-				t.forget(d)
-				dropped++
-			}
-		}
-	}
-	sub.queue, sub.held = nil, nil
+	dropped := t.drop(sub)
 	t.log.Info("localsns: unsubscribed", slog.String("subscription", sub.ARN),
 		slog.String("endpoint", sub.Endpoint), slog.Int("dropped", dropped))
 	writeXML(w, http.StatusOK, struct {

@@ -28,7 +28,9 @@ import (
 const (
 	// KeyFile holds the signer's RSA private key (PKCS #8 PEM), mode 0600.
 	KeyFile = "signing-key.pem"
-	// CertFile holds the signer's self-signed certificate (PEM), mode 0644.
+	// CertFile holds the signer's self-signed certificate (PEM), mode
+	// 0600 like everything in the directory: whoever needs it fetches it
+	// from the topic, not from the disk.
 	CertFile = "signing-cert.pem"
 	// CertCommonName is the subject (and only DNS name) of the certificate:
 	// a name no real SNS certificate carries, so that it can never be taken
@@ -185,7 +187,7 @@ func loadOrCreateKeyPair(dir string, now time.Time, logger *slog.Logger) (*rsa.P
 	if certPEM, err = newCertificate(key, now); err != nil {
 		return nil, nil, err
 	}
-	if err := writeFileAtomic(certPath, certPEM, 0o644); err != nil {
+	if err := writeFileAtomic(certPath, certPEM, 0o600); err != nil {
 		return nil, nil, err
 	}
 	logger.Warn("localsns: made a new signing certificate; verifiers that pinned the old one must pin this one",

@@ -151,12 +151,14 @@ func TestANewDirectoryGetsAKeyOnlyItsOwnerCanRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(filepath.Join(dir, KeyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if mode := fi.Mode().Perm(); mode != 0o600 {
-		t.Errorf("key file mode %v, want 0600", mode)
+	for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, KeyFile): 0o600, filepath.Join(dir, CertFile): 0o600} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode != want {
+			t.Errorf("%s mode %v, want %v", filepath.Base(path), mode, want)
+		}
 	}
 	key, err := readKey(filepath.Join(dir, KeyFile))
 	if err != nil {

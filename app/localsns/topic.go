@@ -302,6 +302,26 @@ func (t *Topic) Close() {
 // Unlike SNS, which answers "pending confirmation", the ARN is returned at
 // once, so that callers can log it; it is the one the confirmation yields.
 func (t *Topic) Subscribe(ctx context.Context, endpoint string) (string, error) {
+	return t.subscribe(ctx, endpoint, false)
+}
+
+// SubscribeOnly subscribes endpoint as Subscribe does and removes every
+// other subscription, for a topic whose one subscriber is whoever serves
+// now: the local pipeline subscribes its own endpoint at every start, and
+// an endpoint of an earlier run (another ADDR or port) is served by nobody,
+// so its deliveries would be retried, and every new message queued to it,
+// for as long as the topic lives.
+//
+// The removed subscriptions' undone notifications are handed to
+// endpoint's subscription (the same MessageId and signature), written to
+// Dir before they leave the removed ones, so that an event published just
+// before a restart on another address still arrives; their confirmations
+// are dropped. What was removed is logged in one line.
+func (t *Topic) SubscribeOnly(ctx context.Context, endpoint string) (string, error) {
+	return t.subscribe(ctx, endpoint, true)
+}
+
+func (t *Topic) subscribe(ctx context.Context, endpoint string, only bool) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
@@ -314,9 +334,6 @@ func (t *Topic) Subscribe(ctx context.Context, endpoint string) (string, error) 
 		return "", ErrClosed
 	}
 	sub, ok := t.subs[endpoint]
-	if ok && (sub.Confirmed || sub.confirmationQueued()) {
-		return sub.ARN, nil
-	}
 	if !ok {
 		sub = &subscription{
 			ARN:      t.arn + ":" + newUUID(),
@@ -331,6 +348,14 @@ func (t *Topic) Subscribe(ctx context.Context, endpoint string) (string, error) 
 		t.start(sub)
 		t.log.Info("localsns: subscribed, pending confirmation",
 			slog.String("subscription", sub.ARN), slog.String("endpoint", endpoint))
+	}
+	if only {
+		if err := t.removeOthers(sub); err != nil {
+			return "", err
+		}
+	}
+	if ok && (sub.Confirmed || sub.confirmationQueued()) {
+		return sub.ARN, nil
 	}
 
 	m := &sns.Message{
