@@ -196,3 +196,18 @@ func systemPreset(p presets.Preset) (string, error) {
 	}
 	return s.id, nil
 }
+
+var _ jobs.Canceler = (*Engine)(nil)
+
+// Cancel asks Elastic Transcoder to cancel the job with its id for it. The
+// legacy engine cancels only jobs still Submitted; one already Progressing
+// answers an error, which is returned.
+func (e *Engine) Cancel(ctx context.Context, engineJobID string) error {
+	if engineJobID == "" {
+		return errors.New("elastictranscoder: cancel: the job has no Elastic Transcoder id yet")
+	}
+	if _, err := e.client.CancelJob(ctx, &awselastictranscoder.CancelJobInput{Id: aws.String(engineJobID)}); err != nil {
+		return fmt.Errorf("elastictranscoder: cancel job %s: %w", engineJobID, err)
+	}
+	return nil
+}

@@ -372,3 +372,16 @@ func TestEveryPresetHasASystemPreset(t *testing.T) {
 		})
 	}
 }
+
+func TestCancelSendsOneCancelJobForTheEnginesID(t *testing.T) {
+	e, rec := newEngine(t, http.StatusAccepted, nil, `{}`)
+	if err := e.Cancel(context.Background(), "1717406102417-abcdef"); err != nil {
+		t.Fatal(err)
+	}
+	if r := rec.Only(); r.Method != http.MethodDelete || r.Path != "/2012-09-25/jobs/1717406102417-abcdef" {
+		t.Fatalf("sent %s %s, want DELETE /2012-09-25/jobs/<id>", r.Method, r.Path)
+	}
+	if err := e.Cancel(context.Background(), ""); err == nil || rec.Count() != 1 {
+		t.Fatalf("a job without an id: %v, %d requests", err, rec.Count())
+	}
+}

@@ -30,3 +30,10 @@ func OutputURI(prefix, input string, p presets.Preset) string {
 	}
 	return prefix + p.Name + "/" + base + p.Extension
 }
+
+// Canceler is a Transcoder that can stop a job it started, by the engine's
+// own id for it. The engine's events then report the job CANCELED (or, if it
+// had ended already, nothing changes).
+type Canceler interface {
+	Cancel(ctx context.Context, engineJobID string) error
+}

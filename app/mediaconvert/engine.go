@@ -164,6 +164,9 @@ func (e *Engine) createJobInput(req jobs.StartRequest) (*awsmediaconvert.CreateJ
 		Queue:                aws.String(e.cfg.QueueARN),
 		UserMetadata:         req.Metadata,
 		StatusUpdateInterval: types.StatusUpdateIntervalSeconds10,
+		// The job's minutes are billed under the queue's tags, which the
+		// stack's cost budget filters on.
+		BillingTagsSource: types.BillingTagsSourceQueue,
 		Settings: &types.JobSettings{
 			Inputs: []types.Input{{
 				FileInput: aws.String(req.Input),
@@ -247,4 +250,18 @@ func audioOutput(p presets.Preset) (types.Output, error) {
 			CodecSettings:   settings,
 		}},
 	}, nil
+}
+
+var _ jobs.Canceler = (*Engine)(nil)
+
+// Cancel asks MediaConvert to cancel the job with MediaConvert's id for it;
+// the CANCELED event then reaches the service like any other.
+func (e *Engine) Cancel(ctx context.Context, engineJobID string) error {
+	if engineJobID == "" {
+		return errors.New("mediaconvert: cancel: the job has no MediaConvert id yet")
+	}
+	if _, err := e.client.CancelJob(ctx, &awsmediaconvert.CancelJobInput{Id: aws.String(engineJobID)}); err != nil {
+		return fmt.Errorf("mediaconvert: cancel job %s: %w", engineJobID, err)
+	}
+	return nil
 }

@@ -127,6 +127,7 @@ func wantBody(t *testing.T, names ...string) map[string]any {
 		"role":"` + roleARN + `",
 		"queue":"` + queueARN + `",
 		"statusUpdateInterval":"SECONDS_10",
+		"billingTagsSource":"QUEUE",
 		"userMetadata":{"transcoderJobId":"job-1","owner":"alice"},
 		"settings":{
 			"inputs":[{"fileInput":"s3://in/uploads/alice/song.final.wav",
@@ -397,5 +398,22 @@ func TestStartRefusesAnInvalidRequestBeforeSendingIt(t *testing.T) {
 				t.Errorf("MediaConvert received %d requests for a request that was refused", n)
 			}
 		})
+	}
+}
+
+func TestCancelSendsOneCancelJobForTheEnginesID(t *testing.T) {
+	e, rec := newEngine(t, http.StatusAccepted, nil, `{}`)
+	if err := e.Cancel(context.Background(), "1717405800112-7dq4mb"); err != nil {
+		t.Fatal(err)
+	}
+	if r := rec.Only(); r.Method != http.MethodDelete || r.Path != "/2017-08-29/jobs/1717405800112-7dq4mb" {
+		t.Fatalf("sent %s %s, want DELETE /2017-08-29/jobs/<id>", r.Method, r.Path)
+	}
+	if err := e.Cancel(context.Background(), ""); err == nil || rec.Count() != 1 {
+		t.Fatalf("a job without an id: %v, %d requests", err, rec.Count())
+	}
+	failing, _ := newEngine(t, http.StatusConflict, nil, `{"message":"job is already complete"}`)
+	if err := failing.Cancel(context.Background(), "x-1"); err == nil || !strings.Contains(err.Error(), "x-1") {
+		t.Fatalf("a refused cancel: %v, want an error naming the job", err)
 	}
 }
