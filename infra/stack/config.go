@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -46,6 +47,18 @@ const (
 	KMSEncryption EncryptionMode = "kms"
 )
 
+// SignIn says who may get a browser session from the app (its SIGN_IN).
+type SignIn string
+
+// The sign-in modes.
+const (
+	// InviteSignIn gives a session only to a browser that opens an invite
+	// link: the default, and the only safe mode for a public URL.
+	InviteSignIn SignIn = "invite"
+	// AnonymousSignIn gives every new browser an owner of its own.
+	AnonymousSignIn SignIn = "anonymous"
+)
+
 // Config keys, without the namespace.
 const (
 	keyEngine             = "engine"
@@ -63,6 +76,21 @@ const (
 	keyRegion             = "aws:region"
 )
 
+// Config keys of who may use the service, and how much.
+const (
+	keySignIn = "signIn"
+	// The per-owner quotas, passed to the app only when set.
+	keyMaxUploadSize    = "maxUploadSize"
+	keyMaxInputDuration = "maxInputDuration"
+	keyJobsPerDay       = "jobsPerDay"
+	keyJobsRunning      = "jobsRunning"
+	keyJobsPerUpload    = "jobsPerUpload"
+	// The whole-account caps.
+	keyMaxConcurrentJobs   = "maxConcurrentJobs"
+	keyMonthlyBudgetUSD    = "monthlyBudgetUsd"
+	keyReservedConcurrency = "reservedConcurrency"
+)
+
 // Defaults for optional keys.
 const (
 	DefaultInputRetentionDays = 7
@@ -78,6 +106,22 @@ const (
 	minAPIKeyLength        = 16
 )
 
+// Defaults and bounds of who may use the service, and how much.
+const (
+	DefaultSignIn = InviteSignIn
+	// DefaultMaxConcurrentJobs keeps a small public deployment's
+	// MediaConvert spend to a few jobs' worth of minutes at a time.
+	DefaultMaxConcurrentJobs = 5
+	// DefaultMonthlyBudgetUSD is the monthly cost budget, in US dollars.
+	DefaultMonthlyBudgetUSD = 50
+	// maxQueueConcurrency bounds transcoder:maxConcurrentJobs; AWS further
+	// holds a queue to the account's quota of concurrent jobs per
+	// on-demand queue.
+	maxQueueConcurrency = 1000
+	// maxQuota is the largest per-owner job quota the app accepts.
+	maxQuota = 1_000_000
+)
+
 // maxSlugLength keeps the longest derived name, the output bucket
 // "<slug>-output-<12-digit account>", within S3's 63 characters.
 const maxSlugLength = 43
@@ -86,6 +130,13 @@ var (
 	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
 	prStack       = regexp.MustCompile(`^pr-\d+$`)
 	logLevels     = []string{"debug", "info", "warn", "error"}
+	// size is the app's MAX_UPLOAD_SIZE: a whole number of bytes, or one
+	// with a unit (powers of 1000 or of 1024), in any case.
+	size      = regexp.MustCompile(`^(\d+) *([A-Za-z]*)$`)
+	sizeUnits = map[string]int64{"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+		"KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}
+	// dollars is an amount of US dollars, cents at most.
+	dollars = regexp.MustCompile(`^\d+(\.\d{1,2})?$`)
 	// apiKeyOwner is the app's rule for the owner of an API key.
 	apiKeyOwner = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 )
@@ -133,6 +184,66 @@ type Config struct {
 	// APIKeys are the API clients' bearer keys as comma-separated
 	// owner:key pairs; nil when unset (transcoder:apiKeys).
 	APIKeys pulumi.StringInput
+	// SignIn is who may get a browser session, passed to the app as
+	// SIGN_IN whether set or not, so a deployed stack never depends on the
+	// app's default (transcoder:signIn).
+	SignIn SignIn
+	// Quotas are the per-owner limits the app enforces.
+	Quotas Quotas
+	// MaxConcurrentJobs caps how many jobs the MediaConvert queue runs at
+	// once, whoever submitted them (transcoder:maxConcurrentJobs).
+	MaxConcurrentJobs int
+	// MonthlyBudgetUSD is the monthly AWS Budgets cost budget of the
+	// stack's resources, in US dollars (transcoder:monthlyBudgetUsd).
+	MonthlyBudgetUSD float64
+	// ReservedConcurrency, when positive, reserves (and so caps) the
+	// function's concurrent executions; 0 leaves the function on the
+	// account's unreserved pool (transcoder:reservedConcurrency). It is
+	// off by default because a fresh account's concurrency quota may be
+	// as low as 10, and AWS refuses a reservation that would leave fewer
+	// than 10 unreserved.
+	ReservedConcurrency int
+
+	// warnings are said by Warnings: keys that are valid but have no
+	// effect with this configuration.
+	warnings []string
+}
+
+// Quotas are the app's per-owner limits as the stack sets them: each field
+// holds the value of the app's environment variable, or "" when the key is
+// unset, so that the app's own default applies. 0 turns a limit off.
+type Quotas struct {
+	// MaxUploadSize is MAX_UPLOAD_SIZE, bytes with an optional unit
+	// (transcoder:maxUploadSize).
+	MaxUploadSize string
+	// MaxInputDuration is MAX_INPUT_DURATION, a Go duration
+	// (transcoder:maxInputDuration).
+	MaxInputDuration string
+	// JobsPerDay is JOBS_PER_DAY (transcoder:jobsPerDay).
+	JobsPerDay string
+	// JobsRunning is JOBS_RUNNING, an owner's jobs running at once
+	// (transcoder:jobsRunning).
+	JobsRunning string
+	// JobsPerUpload is JOBS_PER_UPLOAD (transcoder:jobsPerUpload).
+	JobsPerUpload string
+}
+
+// Env returns the quotas that are set, keyed by the app's environment
+// variable.
+func (q Quotas) Env() map[string]string {
+	env := map[string]string{}
+	for name, v := range map[string]string{
+		"MAX_UPLOAD_SIZE":    q.MaxUploadSize,
+		"MAX_INPUT_DURATION": q.MaxInputDuration,
+		"JOBS_PER_DAY":       q.JobsPerDay,
+		"JOBS_RUNNING":       q.JobsRunning,
+		"JOBS_PER_UPLOAD":    q.JobsPerUpload,
+	} {
+		if v != "" {
+			env[name] = v
+		}
+	}
+	return env
 }
 
 // ConfigError says which configuration key is wrong, what it held, and what
@@ -223,6 +334,9 @@ func ParseConfig(project, stack string, src Source) (*Config, error) {
 		Encryption:         ManagedEncryption,
 		LambdaArchive:      DefaultLambdaArchive,
 		LogLevel:           DefaultLogLevel,
+		SignIn:             DefaultSignIn,
+		MaxConcurrentJobs:  DefaultMaxConcurrentJobs,
+		MonthlyBudgetUSD:   DefaultMonthlyBudgetUSD,
 	}
 
 	if slug := Slug(project, stack); len(slug) > maxSlugLength {
@@ -323,6 +437,51 @@ func ParseConfig(project, stack string, src Source) (*Config, error) {
 		}
 	}
 
+	if v, ok := get(ns(keySignIn)); ok {
+		switch m := SignIn(v); m {
+		case InviteSignIn, AnonymousSignIn:
+			cfg.SignIn = m
+		default:
+			bad(ns(keySignIn), v, "is not a sign-in mode; allowed values: %s (default: only a browser that opens an invite link gets a session), "+
+				"%s (every new browser gets an owner)", InviteSignIn, AnonymousSignIn)
+		}
+	}
+
+	parseQuotas(get, bad, &cfg.Quotas)
+
+	if v, ok := get(ns(keyMaxConcurrentJobs)); ok {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil || n < 1 || n > maxQueueConcurrency:
+			bad(ns(keyMaxConcurrentJobs), v, "is not a number of jobs; allowed values: a whole number from 1 to %d (default %d), "+
+				"within this account's MediaConvert quota of concurrent jobs per on-demand queue", maxQueueConcurrency, DefaultMaxConcurrentJobs)
+		case cfg.Engine != MediaConvert:
+			cfg.warnings = append(cfg.warnings, fmt.Sprintf("%s is set, but only the %s engine has a queue to cap: it has no effect with %s.",
+				ns(keyMaxConcurrentJobs), MediaConvert, cfg.Engine))
+		default:
+			cfg.MaxConcurrentJobs = n
+		}
+	}
+
+	if v, ok := get(ns(keyMonthlyBudgetUSD)); ok {
+		amount, err := strconv.ParseFloat(v, 64)
+		if !dollars.MatchString(v) || err != nil || amount <= 0 {
+			bad(ns(keyMonthlyBudgetUSD), v, "is not an amount; allowed values: a positive number of US dollars with at most two decimals, like 50 (the default) or 12.50")
+		} else {
+			cfg.MonthlyBudgetUSD = amount
+		}
+	}
+
+	if v, ok := get(ns(keyReservedConcurrency)); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			bad(ns(keyReservedConcurrency), v, "is not a number of executions; allowed values: a whole number from 1, at most the account's "+
+				"Lambda concurrency quota less the 10 AWS keeps unreserved, or unset (the default) to reserve none")
+		} else {
+			cfg.ReservedConcurrency = n
+		}
+	}
+
 	token, _ := secret(keyAPIToken, true, minAPITokenLength, "<token>")
 	secret(keySessionSecret, true, minSessionSecretLength, "<secret>")
 	secret(keyWebhookSecret, false, minWebhookSecretLength, "<secret>")
@@ -340,10 +499,72 @@ func ParseConfig(project, stack string, src Source) (*Config, error) {
 	return cfg, nil
 }
 
+// parseQuotas reads the per-owner quotas with the app's own rules, so that a
+// value the app would refuse at start-up fails the preview instead.
+func parseQuotas(get func(string) (string, bool), bad func(key, value, format string, args ...any), q *Quotas) {
+	if v, ok := get(qualified(keyMaxUploadSize)); ok {
+		if checkSize(v) {
+			q.MaxUploadSize = v
+		} else {
+			bad(qualified(keyMaxUploadSize), v, "is not a size; allowed values: a whole number of bytes, alone or with a unit "+
+				"B, KB, MB, GB, TB, KiB, MiB, GiB or TiB (500MB, 2GiB), 0 for no limit, or unset for the app's default, 500MB")
+		}
+	}
+	if v, ok := get(qualified(keyMaxInputDuration)); ok {
+		if d, err := time.ParseDuration(v); err == nil && d >= 0 {
+			q.MaxInputDuration = v
+		} else {
+			bad(qualified(keyMaxInputDuration), v, "is not a duration; allowed values: a non-negative Go duration (30m, 1h30m), "+
+				"0 for no limit, or unset for the app's default, 30m")
+		}
+	}
+	for _, c := range []struct {
+		key, def string
+		to       *string
+	}{
+		{keyJobsPerDay, "20", &q.JobsPerDay},
+		{keyJobsRunning, "2", &q.JobsRunning},
+		{keyJobsPerUpload, "3", &q.JobsPerUpload},
+	} {
+		v, ok := get(qualified(c.key))
+		if !ok {
+			continue
+		}
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 && n <= maxQuota {
+			*c.to = strconv.Itoa(n)
+		} else {
+			bad(qualified(c.key), v, "is not a number of jobs; allowed values: a whole number from 0 (no limit) to %d, "+
+				"or unset for the app's default, %s", maxQuota, c.def)
+		}
+	}
+}
+
+// checkSize reports whether the app would read v as a size that fits in
+// its int64 count of bytes.
+func checkSize(v string) bool {
+	m := size.FindStringSubmatch(v)
+	if m == nil {
+		return false
+	}
+	mult, ok := sizeUnits[strings.ToUpper(m[2])]
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	return ok && err == nil && n <= (1<<62)/mult
+}
+
 // Warnings are said at every preview and update: things that are allowed but
 // deserve a human's attention.
 func (c *Config) Warnings() []string {
-	var w []string
+	w := slices.Clone(c.warnings)
+	if c.AlarmEmail == "" {
+		w = append(w, fmt.Sprintf("%s is not set: nobody is told when the stack's monthly cost nears its budget of $%s (%s) or an alarm fires. "+
+			"Set an address: pulumi config set %s ops@example.com",
+			qualified(keyAlarmEmail), formatDollars(c.MonthlyBudgetUSD), qualified(keyMonthlyBudgetUSD), qualified(keyAlarmEmail)))
+	}
+	if c.SignIn == AnonymousSignIn {
+		w = append(w, fmt.Sprintf("%s is %s: anyone who finds the URL gets a browser session and may upload and transcode; "+
+			"the per-owner quotas do not hold back someone who opens a new browser. Use %s (the default) for anything public.",
+			qualified(keySignIn), AnonymousSignIn, InviteSignIn))
+	}
 	if c.Engine == ElasticTranscoder {
 		w = append(w, "transcoder:engine is elastictranscoder: Amazon Elastic Transcoder was discontinued on 2025-11-13 "+
 			"and no new pipeline can be created, so `pulumi up` will fail to create one; "+
@@ -357,6 +578,10 @@ func (c *Config) Warnings() []string {
 }
 
 func qualified(key string) string { return Namespace + ":" + key }
+
+// formatDollars writes an amount as AWS Budgets and people read it: 50,
+// 12.5.
+func formatDollars(amount float64) string { return strconv.FormatFloat(amount, 'f', -1, 64) }
 
 // lookup returns a key's value without surrounding spaces, and whether it is
 // set to anything else.

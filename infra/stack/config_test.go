@@ -42,6 +42,9 @@ func TestParseConfigDefaultsToMediaConvertWithManagedKeys(t *testing.T) {
 		Encryption:         stack.ManagedEncryption,
 		LambdaArchive:      "../dist/lambda.zip",
 		LogLevel:           "info",
+		SignIn:             stack.InviteSignIn,
+		MaxConcurrentJobs:  5,
+		MonthlyBudgetUSD:   50,
 	}
 	got := *cfg
 	got.APIToken, got.SessionSecret = want.APIToken, want.SessionSecret // secret outputs, checked elsewhere
@@ -53,22 +56,37 @@ func TestParseConfigDefaultsToMediaConvertWithManagedKeys(t *testing.T) {
 func TestParseConfigReadsEveryKey(t *testing.T) {
 	t.Parallel()
 	cfg, err := parse("prod", map[string]string{
-		"transcoder:engine":             "elastictranscoder",
-		"transcoder:ephemeral":          "true",
-		"transcoder:allowedOrigins":     `["https://app.example.com", "http://localhost:5173", "https://app.example.com"]`,
-		"transcoder:inputRetentionDays": "30",
-		"transcoder:alarmEmail":         "ops@example.com",
-		"transcoder:encryption":         "kms",
-		"transcoder:lambdaArchive":      "/tmp/lambda.zip",
-		"transcoder:logLevel":           "debug",
+		"transcoder:engine":              "elastictranscoder",
+		"transcoder:ephemeral":           "true",
+		"transcoder:allowedOrigins":      `["https://app.example.com", "http://localhost:5173", "https://app.example.com"]`,
+		"transcoder:inputRetentionDays":  "30",
+		"transcoder:alarmEmail":          "ops@example.com",
+		"transcoder:encryption":          "kms",
+		"transcoder:lambdaArchive":       "/tmp/lambda.zip",
+		"transcoder:logLevel":            "debug",
+		"transcoder:signIn":              "anonymous",
+		"transcoder:maxUploadSize":       "2GiB",
+		"transcoder:maxInputDuration":    "1h30m",
+		"transcoder:jobsPerDay":          "0",
+		"transcoder:jobsRunning":         "4",
+		"transcoder:jobsPerUpload":       "+7",
+		"transcoder:monthlyBudgetUsd":    "12.50",
+		"transcoder:reservedConcurrency": "25",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Engine != stack.ElasticTranscoder || !cfg.Ephemeral || cfg.InputRetentionDays != 30 ||
 		cfg.AlarmEmail != "ops@example.com" || cfg.Encryption != stack.KMSEncryption ||
-		cfg.LambdaArchive != "/tmp/lambda.zip" || cfg.LogLevel != "debug" {
+		cfg.LambdaArchive != "/tmp/lambda.zip" || cfg.LogLevel != "debug" || cfg.SignIn != stack.AnonymousSignIn ||
+		cfg.MonthlyBudgetUSD != 12.5 || cfg.ReservedConcurrency != 25 {
 		t.Errorf("got %+v", cfg)
+	}
+	// The values go to the app as they were given, the counts in the form
+	// the app writes them.
+	wantQuotas := stack.Quotas{MaxUploadSize: "2GiB", MaxInputDuration: "1h30m", JobsPerDay: "0", JobsRunning: "4", JobsPerUpload: "7"}
+	if cfg.Quotas != wantQuotas {
+		t.Errorf("quotas %+v, want %+v", cfg.Quotas, wantQuotas)
 	}
 	if want := []string{"https://app.example.com", "http://localhost:5173"}; !slices.Equal(cfg.AllowedOrigins, want) {
 		t.Errorf("allowed origins: got %v, want %v (deduplicated, in order)", cfg.AllowedOrigins, want)
@@ -138,6 +156,29 @@ func TestABadValueNamesTheKeyAndTheAllowedValues(t *testing.T) {
 		{"transcoder:encryption", "aes", []string{"managed", "kms"}},
 		{"transcoder:lambdaArchive", "bootstrap", []string{".zip", "make build-lambda"}},
 		{"transcoder:logLevel", "verbose", []string{"debug, info, warn, error"}},
+		{"transcoder:signIn", "open", []string{`"open"`, "invite", "anonymous"}},
+		{"transcoder:signIn", "Invite", []string{"invite", "anonymous"}},
+		{"transcoder:maxUploadSize", "5 parsecs", []string{"not a size", "KiB", "500MB"}},
+		{"transcoder:maxUploadSize", "1.5GB", []string{"whole number of bytes"}},
+		{"transcoder:maxUploadSize", "-1", []string{"not a size"}},
+		{"transcoder:maxUploadSize", "9000000TiB", []string{"not a size"}},
+		{"transcoder:maxInputDuration", "long", []string{"Go duration", "30m"}},
+		{"transcoder:maxInputDuration", "30", []string{"Go duration"}},
+		{"transcoder:maxInputDuration", "-5m", []string{"non-negative"}},
+		{"transcoder:jobsPerDay", "-1", []string{"from 0 (no limit) to 1000000", "default, 20"}},
+		{"transcoder:jobsPerDay", "many", []string{"whole number"}},
+		{"transcoder:jobsRunning", "1000001", []string{"to 1000000", "default, 2"}},
+		{"transcoder:jobsPerUpload", "1.5", []string{"whole number", "default, 3"}},
+		{"transcoder:maxConcurrentJobs", "0", []string{"from 1 to 1000", "default 5", "quota"}},
+		{"transcoder:maxConcurrentJobs", "1001", []string{"from 1 to 1000"}},
+		{"transcoder:maxConcurrentJobs", "five", []string{"whole number"}},
+		{"transcoder:monthlyBudgetUsd", "0", []string{"positive number of US dollars"}},
+		{"transcoder:monthlyBudgetUsd", "$50", []string{"like 50"}},
+		{"transcoder:monthlyBudgetUsd", "12.345", []string{"at most two decimals"}},
+		{"transcoder:monthlyBudgetUsd", "1e3", []string{"US dollars"}},
+		{"transcoder:reservedConcurrency", "0", []string{"whole number from 1", "unreserved", "reserve none"}},
+		{"transcoder:reservedConcurrency", "-1", []string{"whole number from 1"}},
+		{"transcoder:reservedConcurrency", "ten", []string{"whole number from 1"}},
 		{"aws:region", "Europe", []string{"us-east-1"}},
 		{"aws:region", "", []string{"required"}},
 		{"transcoder:apiToken", "", []string{"required", "--secret"}},
@@ -267,12 +308,101 @@ func TestTheLegacyEngineIsWarnedAbout(t *testing.T) {
 			t.Errorf("warning %q does not say %q", w, want)
 		}
 	}
-	cfg, err = parse("dev", nil)
+	cfg, err = parse("dev", map[string]string{"transcoder:alarmEmail": "ops@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if w := cfg.Warnings(); len(w) != 0 {
-		t.Errorf("mediaconvert stack warns: %v", w)
+		t.Errorf("mediaconvert stack with an alarm e-mail warns: %v", w)
+	}
+}
+
+func TestWarningsSayWhatDeservesAHumansAttention(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		overrides map[string]string
+		// want are fragments one warning must hold; none means no warning.
+		want []string
+	}{
+		{"no alarm e-mail: the budget tells nobody", map[string]string{"transcoder:monthlyBudgetUsd": "75"},
+			[]string{"transcoder:alarmEmail is not set", "nobody", "$75", "transcoder:monthlyBudgetUsd", "pulumi config set transcoder:alarmEmail"}},
+		{"anonymous sign-in on a deployed stack", map[string]string{"transcoder:alarmEmail": "ops@example.com", "transcoder:signIn": "anonymous"},
+			[]string{"transcoder:signIn is anonymous", "anyone", "invite"}},
+		{"a queue cap with the legacy engine", map[string]string{"transcoder:alarmEmail": "ops@example.com", "transcoder:engine": "elastictranscoder",
+			"transcoder:maxConcurrentJobs": "3"}, []string{"transcoder:maxConcurrentJobs", "no effect", "elastictranscoder"}},
+		{"invite sign-in said outright", map[string]string{"transcoder:alarmEmail": "ops@example.com", "transcoder:signIn": "invite"}, nil},
+		{"a queue cap with MediaConvert", map[string]string{"transcoder:alarmEmail": "ops@example.com", "transcoder:maxConcurrentJobs": "3"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := parse("dev", tc.overrides)
+			if err != nil {
+				t.Fatal(err)
+			}
+			warnings := slices.DeleteFunc(cfg.Warnings(), func(w string) bool { return strings.Contains(w, "discontinued") })
+			if tc.want == nil {
+				if len(warnings) != 0 {
+					t.Errorf("warns %q", warnings)
+				}
+				return
+			}
+			found := slices.ContainsFunc(warnings, func(w string) bool {
+				return !slices.ContainsFunc(tc.want, func(f string) bool { return !strings.Contains(w, f) })
+			})
+			if !found {
+				t.Errorf("no warning says all of %q: %q", tc.want, warnings)
+			}
+		})
+	}
+}
+
+func TestTheQueueCapAndTheBudgetHaveDefaultsAndTakeTheirKeys(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name          string
+		overrides     map[string]string
+		wantJobs      int
+		wantBudgetUSD float64
+	}{
+		{"unset: five jobs at once and fifty dollars a month", nil, 5, 50},
+		{"set: as configured", map[string]string{"transcoder:maxConcurrentJobs": "20", "transcoder:monthlyBudgetUsd": "200"}, 20, 200},
+		{"the smallest values", map[string]string{"transcoder:maxConcurrentJobs": "1", "transcoder:monthlyBudgetUsd": "0.01"}, 1, 0.01},
+	} {
+		cfg, err := parse("dev", tc.overrides)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if cfg.MaxConcurrentJobs != tc.wantJobs || cfg.MonthlyBudgetUSD != tc.wantBudgetUSD {
+			t.Errorf("%s: %d jobs and $%v, want %d and $%v", tc.name, cfg.MaxConcurrentJobs, cfg.MonthlyBudgetUSD, tc.wantJobs, tc.wantBudgetUSD)
+		}
+	}
+}
+
+func TestQuotasAcceptWhatTheAppAcceptsAndStayUnsetOtherwise(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		key, value string
+		want       stack.Quotas
+	}{
+		{"transcoder:maxUploadSize", "1048576", stack.Quotas{MaxUploadSize: "1048576"}},
+		{"transcoder:maxUploadSize", "64 KiB", stack.Quotas{MaxUploadSize: "64 KiB"}},
+		{"transcoder:maxUploadSize", "1tb", stack.Quotas{MaxUploadSize: "1tb"}},
+		{"transcoder:maxUploadSize", "0", stack.Quotas{MaxUploadSize: "0"}},
+		{"transcoder:maxInputDuration", "0", stack.Quotas{MaxInputDuration: "0"}},
+		{"transcoder:maxInputDuration", "45s", stack.Quotas{MaxInputDuration: "45s"}},
+		{"transcoder:jobsRunning", "0", stack.Quotas{JobsRunning: "0"}},
+		{"transcoder:jobsPerUpload", "1000000", stack.Quotas{JobsPerUpload: "1000000"}},
+		{"transcoder:jobsPerDay", " ", stack.Quotas{}},
+	} {
+		cfg, err := parse("dev", map[string]string{tc.key: tc.value})
+		if err != nil {
+			t.Errorf("%s=%q: %v", tc.key, tc.value, err)
+			continue
+		}
+		if cfg.Quotas != tc.want {
+			t.Errorf("%s=%q: quotas %+v, want %+v", tc.key, tc.value, cfg.Quotas, tc.want)
+		}
 	}
 }
 

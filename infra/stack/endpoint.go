@@ -38,6 +38,14 @@ type EndpointArgs struct {
 	WebhookSecret pulumi.StringInput
 	// APIKeys are the API clients' owner:key pairs (a secret); nil for none.
 	APIKeys pulumi.StringInput
+	// SignIn is the app's SIGN_IN, always passed.
+	SignIn SignIn
+	// Quotas are the per-owner limits; those unset keep the app's default.
+	Quotas Quotas
+	// ReservedConcurrency, when positive, reserves that many concurrent
+	// executions for the function, which also caps it there; 0 leaves it
+	// unreserved.
+	ReservedConcurrency int
 
 	Topic         *sns.Topic
 	Table         *dynamodb.Table
@@ -133,9 +141,10 @@ func NewEndpoint(ctx *pulumi.Context, name string, args *EndpointArgs, opts ...p
 		MemorySize:    pulumi.Int(256),
 		// SNS waits 15 seconds for an answer; the app finishes its work
 		// within 10 and answers 5xx otherwise, so SNS retries.
-		Timeout:     pulumi.Int(15),
-		Environment: &lambda.FunctionEnvironmentArgs{Variables: endpointEnvironment(args)},
-		KmsKeyArn:   keyArn(args.Key),
+		Timeout:                      pulumi.Int(15),
+		Environment:                  &lambda.FunctionEnvironmentArgs{Variables: endpointEnvironment(args)},
+		ReservedConcurrentExecutions: reservedConcurrency(args.ReservedConcurrency),
+		KmsKeyArn:                    keyArn(args.Key),
 		LoggingConfig: &lambda.FunctionLoggingConfigArgs{
 			LogFormat: pulumi.String("Text"),
 			LogGroup:  c.LogGroup.Name,
@@ -202,8 +211,18 @@ func NewEndpoint(ctx *pulumi.Context, name string, args *EndpointArgs, opts ...p
 	})
 }
 
+// reservedConcurrency is the function's reservation: none, so the account's
+// unreserved pool serves it, unless one is configured.
+func reservedConcurrency(n int) pulumi.IntPtrInput {
+	if n <= 0 {
+		return nil
+	}
+	return pulumi.IntPtr(n)
+}
+
 // endpointEnvironment is the app's configuration, wired from the resources;
-// the optional secrets are left out when unset, as the app expects.
+// the optional secrets, and the quotas, are left out when unset, as the app
+// expects.
 func endpointEnvironment(args *EndpointArgs) pulumi.StringMap {
 	env := pulumi.StringMap{
 		"SNS_TOPIC_ARNS": args.Topic.Arn,
@@ -215,6 +234,10 @@ func endpointEnvironment(args *EndpointArgs) pulumi.StringMap {
 		"INPUT_BUCKET":   args.Input.Bucket,
 		"OUTPUT_BUCKET":  args.Output.Bucket,
 		"LOG_LEVEL":      pulumi.String(args.LogLevel),
+		"SIGN_IN":        pulumi.String(string(args.SignIn)),
+	}
+	for name, v := range args.Quotas.Env() {
+		env[name] = pulumi.String(v)
 	}
 	if args.WebhookSecret != nil {
 		env["WEBHOOK_SECRET"] = args.WebhookSecret
@@ -244,9 +267,11 @@ func endpointRefs(c *Endpoint, args *EndpointArgs) pulumi.StringMap {
 	case MediaConvert:
 		refs["queue"] = t.Queue.Arn
 		refs["role"] = t.Role.Arn
+		refs["jobs"] = pulumi.String(args.Names.ARN("mediaconvert", "jobs/*"))
 	case ElasticTranscoder:
 		refs["pipeline"] = t.Pipeline.Arn
 		refs["presets"] = pulumi.String(args.Names.ARN("elastictranscoder", "preset/*"))
+		refs["jobs"] = pulumi.String(args.Names.ARN("elastictranscoder", "job/*"))
 	}
 	if args.Key != nil {
 		refs["key"] = args.Key.Arn
@@ -256,7 +281,9 @@ func endpointRefs(c *Endpoint, args *EndpointArgs) pulumi.StringMap {
 
 // endpointPolicy is everything the function may do: only its log group, its
 // table (scanned, for the operator's view of every owner's jobs, but not its
-// indexes), its buckets, and submitting jobs to its own transcoder.
+// indexes), its buckets, and submitting jobs to its own transcoder and
+// canceling them (the app cancels a job whose input runs longer than
+// MAX_INPUT_DURATION).
 func endpointPolicy(engine Engine, ref map[string]string) PolicyDocument {
 	s := []Statement{
 		Allow("WriteLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, ref["logs"]+":*"),
@@ -279,9 +306,17 @@ func endpointPolicy(engine Engine, ref map[string]string) PolicyDocument {
 			Allow("SubmitJobsToOwnQueue", []string{"mediaconvert:CreateJob"}, ref["queue"]),
 			Allow("PassTranscoderRole", []string{"iam:PassRole"}, ref["role"]).
 				When("StringEquals", "iam:PassedToService", "mediaconvert.amazonaws.com"),
+			// IAM names a job by its ID alone, not by its queue: this is the
+			// narrowest grant, the jobs of this account and region.
+			Allow("CancelJobs", []string{"mediaconvert:CancelJob"}, ref["jobs"]),
 		)
 	case ElasticTranscoder:
-		s = append(s, Allow("SubmitJobsToOwnPipeline", []string{"elastictranscoder:CreateJob"}, ref["pipeline"], ref["presets"]))
+		s = append(s,
+			Allow("SubmitJobsToOwnPipeline", []string{"elastictranscoder:CreateJob"}, ref["pipeline"], ref["presets"]),
+			// CancelJob authorizes on the job, not on its pipeline: IAM
+			// cannot narrow it further than this account and region's jobs.
+			Allow("CancelJobs", []string{"elastictranscoder:CancelJob"}, ref["jobs"]),
+		)
 	}
 	if key, ok := ref["key"]; ok {
 		s = append(s, Allow("UseKey", []string{"kms:Decrypt", "kms:GenerateDataKey"}, key))

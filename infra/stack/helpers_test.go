@@ -64,6 +64,7 @@ const (
 	tMCQueue      = "aws:mediaconvert/queue:Queue"
 	tPipeline     = "aws:elastictranscoder/pipeline:Pipeline"
 	tKey          = "aws:kms/key:Key"
+	tBudget       = "aws:budgets/budget:Budget"
 )
 
 // baseConfig is the least a stack needs; tests add to it.

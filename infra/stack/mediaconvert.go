@@ -12,9 +12,10 @@ import (
 // sends to EventBridge whenever a job changes state.
 const MediaConvertJobStateChange = "MediaConvert Job State Change"
 
-// declareMediaConvert declares the default engine: an on-demand queue that
-// the endpoint submits jobs to, the role jobs run as, and a rule forwarding
-// the queue's job state changes to the topic.
+// declareMediaConvert declares the default engine: an on-demand queue, running
+// at most args.MaxConcurrentJobs at once, that the endpoint submits jobs to,
+// the role jobs run as, and a rule forwarding the queue's job state changes
+// to the topic.
 func (c *Transcoder) declareMediaConvert(ctx *pulumi.Context, name string, args *TranscoderArgs) (pulumi.Map, error) {
 	n := args.Names
 	var err error
@@ -23,7 +24,10 @@ func (c *Transcoder) declareMediaConvert(ctx *pulumi.Context, name string, args 
 		Description: pulumi.String("Transcoding jobs of " + n.Prefix()),
 		PricingPlan: pulumi.String("ON_DEMAND"),
 		Status:      pulumi.String("ACTIVE"),
-		Tags:        n.Tags(),
+		// A cap on the whole stack's transcoding at once, whoever submits:
+		// further jobs wait in the queue, SUBMITTED, until one finishes.
+		ConcurrentJobs: pulumi.Int(args.MaxConcurrentJobs),
+		Tags:           n.Tags(),
 	}, pulumi.Parent(c), pulumi.DeleteBeforeReplace(true))
 	if err != nil {
 		return nil, err

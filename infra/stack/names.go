@@ -50,11 +50,18 @@ func (n Namer) AccountRoot() string {
 	return fmt.Sprintf("arn:%s:iam::%s:root", n.Partition, n.Account)
 }
 
-// Tags marks every taggable resource with its project and stack.
+// CostTag is the tag whose value, the name prefix, is unique to one stack in
+// its account: the stack's budget counts the costs carrying it. AWS counts a
+// tag in budgets only once it is activated as a cost allocation tag.
+const CostTag = "deployment"
+
+// Tags marks every taggable resource with its project and stack, and with
+// CostTag.
 func (n Namer) Tags() pulumi.StringMap {
 	return pulumi.StringMap{
 		"project":    pulumi.String(n.Project),
 		"stack":      pulumi.String(n.Stack),
 		"managed-by": pulumi.String("pulumi"),
+		CostTag:      pulumi.String(n.Prefix()),
 	}
 }

@@ -1,7 +1,7 @@
 // Package stack is the whole Pulumi program of the transcoder: Program
 // declares one stack of the pipeline (buckets, transcoder, topic, endpoint,
-// delivery, alarms) from its validated configuration. It is a package of its
-// own so that tests can run the whole program under mocks.
+// delivery, alarms, budget) from its validated configuration. It is a
+// package of its own so that tests can run the whole program under mocks.
 package stack
 
 import (
@@ -26,7 +26,8 @@ func Program(ctx *pulumi.Context) error {
 // Components are declared in the order events flow: storage and the topic
 // first, then the transcoder that fills the one and notifies the other, the
 // endpoint that consumes both (and whose page the input bucket then lets
-// browsers upload from), and the delivery and alarms that join them.
+// browsers upload from), the delivery and alarms that join them, and the
+// budget over them all.
 func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 	cfg, err := LoadConfig(ctx)
 	if err != nil {
@@ -74,6 +75,8 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 		Output: storage.Output,
 		Topic:  notifications.Topic,
 		Key:    key,
+
+		MaxConcurrentJobs: cfg.MaxConcurrentJobs,
 	})
 	if err != nil {
 		return nil, err
@@ -96,12 +99,16 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 		SessionSecret: cfg.SessionSecret,
 		WebhookSecret: cfg.WebhookSecret,
 		APIKeys:       cfg.APIKeys,
+		SignIn:        cfg.SignIn,
+		Quotas:        cfg.Quotas,
 		Topic:         notifications.Topic,
 		Table:         state.Table,
 		Input:         storage.Input,
 		Output:        storage.Output,
 		Transcoder:    transcoder,
 		Key:           key,
+
+		ReservedConcurrency: cfg.ReservedConcurrency,
 	})
 	if err != nil {
 		return nil, err
@@ -131,6 +138,14 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 		Function:        endpoint.Function,
 	})
 	if err != nil {
+		return nil, err
+	}
+
+	if _, err := NewBudget(ctx, "budget", &BudgetArgs{
+		Names:    names,
+		LimitUSD: cfg.MonthlyBudgetUSD,
+		Email:    cfg.AlarmEmail,
+	}); err != nil {
 		return nil, err
 	}
 

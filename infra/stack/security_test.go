@@ -210,6 +210,9 @@ func TestTheFunctionMayUseOnlyItsOwnResources(t *testing.T) {
 			want = append(want,
 				"mediaconvert:CreateJob on "+r.output("queueArn"),
 				"iam:PassRole on "+r.output("roleArn"),
+				// The app cancels a job whose input is too long; IAM names
+				// MediaConvert jobs by ID, not by queue.
+				"mediaconvert:CancelJob on arn:aws:mediaconvert:eu-west-1:123456789012:jobs/*",
 			)
 			pass := r.statementBySid(p, "PassTranscoderRole")
 			if !slices.Equal(pass.Condition["StringEquals"]["iam:PassedToService"], []string{"mediaconvert.amazonaws.com"}) {
@@ -220,6 +223,9 @@ func TestTheFunctionMayUseOnlyItsOwnResources(t *testing.T) {
 			want = append(want,
 				"elastictranscoder:CreateJob on "+pipeline,
 				"elastictranscoder:CreateJob on arn:aws:elastictranscoder:eu-west-1:123456789012:preset/*",
+				// CancelJob authorizes on the job, which IAM does not tie
+				// to its pipeline.
+				"elastictranscoder:CancelJob on arn:aws:elastictranscoder:eu-west-1:123456789012:job/*",
 			)
 		}
 		if sc.kms() {

@@ -23,6 +23,9 @@ type TranscoderArgs struct {
 	Topic *sns.Topic
 	// Key encrypts the buckets and the topic; nil when AWS-managed.
 	Key *kms.Key
+	// MaxConcurrentJobs caps the MediaConvert queue; the legacy pipeline
+	// has no such setting.
+	MaxConcurrentJobs int
 }
 
 // Transcoder is the engine that turns uploads into outputs, the role it acts

@@ -22,16 +22,21 @@ var scenarios = []scenario{
 	{"mediaconvert, ephemeral, AWS-managed keys", "pr-7", map[string]string{
 		"transcoder:engine": "mediaconvert", "transcoder:ephemeral": "true",
 	}},
-	{"mediaconvert, protected, customer-managed key, alarm e-mail, webhooks and API keys", "prod", map[string]string{
+	{"mediaconvert, protected, customer-managed key, alarm e-mail, webhooks and API keys, every quota and cap", "prod", map[string]string{
 		"transcoder:engine": "mediaconvert", "transcoder:ephemeral": "false", "transcoder:encryption": "kms",
 		"transcoder:alarmEmail": "ops@example.com", "transcoder:allowedOrigins": `["https://app.example.com"]`,
 		"transcoder:webhookSecret": testWebhookSecret, "transcoder:apiKeys": testAPIKeys,
+		"transcoder:signIn": "invite", "transcoder:maxUploadSize": "2GiB", "transcoder:maxInputDuration": "1h",
+		"transcoder:jobsPerDay": "100", "transcoder:jobsRunning": "4", "transcoder:jobsPerUpload": "5",
+		"transcoder:maxConcurrentJobs": "20", "transcoder:monthlyBudgetUsd": "200", "transcoder:reservedConcurrency": "50",
 	}},
-	{"elastictranscoder, ephemeral, AWS-managed keys", "pr-8", map[string]string{
+	{"elastictranscoder, ephemeral, AWS-managed keys, anonymous sign-in, quotas off", "pr-8", map[string]string{
 		"transcoder:engine": "elastictranscoder", "transcoder:ephemeral": "true",
+		"transcoder:signIn": "anonymous", "transcoder:jobsPerDay": "0", "transcoder:maxInputDuration": "0",
 	}},
-	{"elastictranscoder, protected, customer-managed key", "legacy", map[string]string{
+	{"elastictranscoder, protected, customer-managed key, alarm e-mail, reserved concurrency", "legacy", map[string]string{
 		"transcoder:engine": "elastictranscoder", "transcoder:ephemeral": "false", "transcoder:encryption": "kms",
+		"transcoder:alarmEmail": "ops@example.com", "transcoder:reservedConcurrency": "5", "transcoder:monthlyBudgetUsd": "12.50",
 	}},
 }
 
@@ -138,6 +143,21 @@ func TestTheFunctionEnvironmentIsWiredFromTheResources(t *testing.T) {
 			"INPUT_BUCKET":   r.output("inputBucket"),
 			"OUTPUT_BUCKET":  r.output("outputBucket"),
 			"LOG_LEVEL":      "info",
+			// Always said, so a deployed stack never rests on the app's
+			// default.
+			"SIGN_IN": "invite",
+		}
+		if v := sc.config["transcoder:signIn"]; v != "" {
+			want["SIGN_IN"] = v
+		}
+		// A quota is passed only when set: otherwise the app's default holds.
+		for name, key := range map[string]string{
+			"MAX_UPLOAD_SIZE": "transcoder:maxUploadSize", "MAX_INPUT_DURATION": "transcoder:maxInputDuration",
+			"JOBS_PER_DAY": "transcoder:jobsPerDay", "JOBS_RUNNING": "transcoder:jobsRunning", "JOBS_PER_UPLOAD": "transcoder:jobsPerUpload",
+		} {
+			if v := sc.config[key]; v != "" {
+				want[name] = v
+			}
 		}
 		if sc.mediaconvert() {
 			want["MEDIACONVERT_QUEUE_ARN"] = r.output("queueArn")
@@ -538,7 +558,7 @@ func TestComponentsGroupTheResourcesByConcern(t *testing.T) {
 		tMCQueue: {"transcoder"}, tPipeline: {"transcoder"},
 		tEventRule: {"transcoder", "endpoint"}, tEventTarget: {"transcoder", "endpoint"},
 		tTable: {"state"}, tFunction: {"endpoint"}, tFunctionURL: {"endpoint"}, tPermission: {"endpoint"},
-		tQueue: {"delivery"}, tQueuePolicy: {"delivery"}, tAlarm: {"alarms"},
+		tQueue: {"delivery"}, tQueuePolicy: {"delivery"}, tAlarm: {"alarms"}, tBudget: {"budget"},
 	}
 	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
 		root := "transcoder-" + sc.stack
