@@ -71,7 +71,8 @@ type Presigned struct {
 	Method string
 	// Headers are the signed headers the client must send with these values
 	// (Content-Type, when the upload has one). Host is left out: the client
-	// sends it from URL.
+	// sends it from URL. So is an upload's Content-Length, signed too, which a
+	// browser sends by itself and may not set (see Storage.PresignUpload).
 	Headers   map[string]string
 	ExpiresAt time.Time
 }
@@ -83,19 +84,31 @@ type Object struct {
 	ETag        string // without its quotes
 }
 
-// PresignUpload returns a presigned PUT of key in the input bucket, valid for
-// ttl (at most MaxPresignTTL). The upload goes straight from the browser to
-// S3, never through the service. When contentType is not empty it is signed,
-// so the browser must send it as Content-Type (it is in Headers) and the
-// object is stored with it.
-func (s *Storage) PresignUpload(ctx context.Context, key, contentType string, ttl time.Duration) (*Presigned, error) {
+// PresignUpload returns a presigned PUT of key in the input bucket for a body
+// of exactly size bytes, valid for ttl (at most MaxPresignTTL). The upload
+// goes straight from the browser to S3, never through the service.
+//
+// The size is signed as Content-Length, so S3 (on AWS and the local server
+// alike) refuses a body of any other length: a caller that checks size
+// before presigning bounds what can be stored. size must be more than zero.
+// Headers does not list Content-Length: a browser may not set it, and sends
+// it by itself, from the body, with every fetch or XMLHttpRequest; another
+// client must send it with the signed value.
+//
+// When contentType is not empty it is signed too, so the browser must send
+// it as Content-Type (it is in Headers) and the object is stored with it.
+func (s *Storage) PresignUpload(ctx context.Context, key, contentType string, size int64, ttl time.Duration) (*Presigned, error) {
 	if reason := checkKey(key); reason != "" {
 		return nil, fmt.Errorf("s3: presign upload %s: key %s", quote(key), reason)
+	}
+	if size <= 0 {
+		return nil, fmt.Errorf("s3: presign upload %s: size %d is not more than zero: pass the file's exact length in bytes, which the upload must have", quote(key), size)
 	}
 	if err := checkTTL(ttl); err != nil {
 		return nil, fmt.Errorf("s3: presign upload %s: %w", quote(key), err)
 	}
-	in := &awss3.PutObjectInput{Bucket: aws.String(s.input), Key: aws.String(key)}
+	// The presigner signs Content-Length whenever the input has one over zero.
+	in := &awss3.PutObjectInput{Bucket: aws.String(s.input), Key: aws.String(key), ContentLength: aws.Int64(size)}
 	if contentType != "" {
 		if _, _, err := mime.ParseMediaType(contentType); err != nil {
 			return nil, fmt.Errorf("s3: presign upload %s: content type %s: %w", quote(key), quote(contentType), err)
@@ -106,9 +119,12 @@ func (s *Storage) PresignUpload(ctx context.Context, key, contentType string, tt
 	if err != nil {
 		return nil, fmt.Errorf("s3: presign upload %s: %w", quote(key), err)
 	}
+	if got := strings.Join(req.SignedHeader.Values("Content-Length"), ","); got != strconv.FormatInt(size, 10) {
+		return nil, fmt.Errorf("s3: presign upload %s: the presigned PUT signs Content-Length %q, not the size %d: the AWS SDK no longer signs it as this package expects", quote(key), got, size)
+	}
 	headers := make(map[string]string, len(req.SignedHeader))
 	for name, values := range req.SignedHeader {
-		if strings.EqualFold(name, "Host") || len(values) == 0 {
+		if strings.EqualFold(name, "Host") || strings.EqualFold(name, "Content-Length") || len(values) == 0 {
 			continue
 		}
 		headers[http.CanonicalHeaderKey(name)] = strings.Join(values, ",")

@@ -87,7 +87,7 @@ func TestPresignedUploadLandsWithItsSizeAndContentType(t *testing.T) {
 	const ttl = 15 * time.Minute
 
 	before := time.Now().Truncate(time.Second)
-	p, err := st.PresignUpload(ctx, key, "video/quicktime", ttl)
+	p, err := st.PresignUpload(ctx, key, "video/quicktime", int64(len(body)), ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,14 +127,17 @@ func TestPresignedUploadLandsWithItsSizeAndContentType(t *testing.T) {
 	}
 }
 
-func TestPresignedUploadWithoutContentTypeSignsNoHeader(t *testing.T) {
+func TestPresignedUploadWithoutContentTypeSignsNoHeaderButItsLength(t *testing.T) {
 	st := newStorage(t)
-	p, err := st.PresignUpload(context.Background(), "uploads/u1/up-1/a.bin", "", time.Minute)
+	p, err := st.PresignUpload(context.Background(), "uploads/u1/up-1/a.bin", "", 3, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(p.Headers) != 0 {
 		t.Fatalf("headers %v, want none", p.Headers)
+	}
+	if got := signedHeaders(t, p); got != "content-length;host" {
+		t.Fatalf("signed headers %q, want content-length;host", got)
 	}
 	if resp := send(t, p, []byte("abc")); resp.StatusCode != http.StatusOK {
 		t.Fatalf("presigned PUT answered %s", resp.Status)
@@ -142,6 +145,63 @@ func TestPresignedUploadWithoutContentTypeSignsNoHeader(t *testing.T) {
 	obj, err := st.Head(context.Background(), st.InputURI("uploads/u1/up-1/a.bin"))
 	if err != nil || obj.Size != 3 {
 		t.Fatalf("head %+v, %v; want 3 bytes", obj, err)
+	}
+}
+
+// signedHeaders returns the X-Amz-SignedHeaders of a presigned request.
+func signedHeaders(t *testing.T, p *s3.Presigned) string {
+	t.Helper()
+	u, err := url.Parse(p.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Query().Get("X-Amz-SignedHeaders")
+}
+
+func TestAPresignedUploadSignsItsSizeSoStorageTakesNoOtherBody(t *testing.T) {
+	ctx := context.Background()
+	st := newStorage(t)
+	const key = "uploads/u1/up-1/song.wav"
+	body := media(10 << 10)
+	p, err := st.PresignUpload(ctx, key, "audio/wav", int64(len(body)), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := signedHeaders(t, p); got != "content-length;content-type;host" {
+		t.Fatalf("signed headers %q, want content-length;content-type;host", got)
+	}
+	if _, ok := p.Headers["Content-Length"]; ok {
+		t.Fatalf("headers %v hold Content-Length, which a browser may not set", p.Headers)
+	}
+	tests := []struct {
+		name        string
+		body        []byte
+		contentType string
+		status      int
+	}{
+		{"a body one byte shorter than signed is refused", body[:len(body)-1], "audio/wav", http.StatusForbidden},
+		{"a body one byte longer than signed is refused", append(append([]byte(nil), body...), 'x'), "audio/wav", http.StatusForbidden},
+		{"a body of another content type than signed is refused", body, "text/html", http.StatusForbidden},
+		{"the body of the signed size and type is stored", body, "audio/wav", http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := *p
+			q.Headers = map[string]string{"Content-Type": tt.contentType}
+			if resp := send(t, &q, tt.body); resp.StatusCode != tt.status {
+				t.Fatalf("presigned PUT of %d bytes of %s answered %s, want %d", len(tt.body), tt.contentType, resp.Status, tt.status)
+			}
+			obj, err := st.Head(ctx, st.InputURI(key))
+			if tt.status != http.StatusOK {
+				if !errors.Is(err, s3.ErrNotFound) {
+					t.Fatalf("head after the refused upload: %+v, %v; want ErrNotFound", obj, err)
+				}
+				return
+			}
+			if err != nil || obj.Size != int64(len(body)) || obj.ETag != md5hex(body) {
+				t.Fatalf("head %+v, %v; want the %d bytes signed for", obj, err, len(body))
+			}
+		})
 	}
 }
 
@@ -265,17 +325,25 @@ func TestStorageRefusesBadArguments(t *testing.T) {
 		want string
 	}{
 		{"an upload key with a parent segment is refused", func() error {
-			_, err := st.PresignUpload(ctx, "uploads/../a.mov", "video/mp4", time.Minute)
+			_, err := st.PresignUpload(ctx, "uploads/../a.mov", "video/mp4", 1, time.Minute)
 			return err
 		}, `key has a ".." path segment`},
 		{"an upload with a malformed content type is refused", func() error {
-			_, err := st.PresignUpload(ctx, "uploads/u1/up-1/a.mov", "video/mp4\r\nX-Evil: 1", time.Minute)
+			_, err := st.PresignUpload(ctx, "uploads/u1/up-1/a.mov", "video/mp4\r\nX-Evil: 1", 1, time.Minute)
 			return err
 		}, "content type"},
 		{"an upload valid for no time is refused", func() error {
-			_, err := st.PresignUpload(ctx, "uploads/u1/up-1/a.mov", "video/mp4", 0)
+			_, err := st.PresignUpload(ctx, "uploads/u1/up-1/a.mov", "video/mp4", 1, 0)
 			return err
 		}, "ttl 0s is not between"},
+		{"an upload of no size is refused, as its length could not be signed", func() error {
+			_, err := st.PresignUpload(ctx, "uploads/u1/up-1/a.mov", "video/mp4", 0, time.Minute)
+			return err
+		}, "size 0 is not more than zero"},
+		{"an upload of a negative size is refused", func() error {
+			_, err := st.PresignUpload(ctx, "uploads/u1/up-1/a.mov", "video/mp4", -5, time.Minute)
+			return err
+		}, "size -5 is not more than zero"},
 		{"a download valid for more than seven days is refused", func() error {
 			_, err := st.PresignDownload(ctx, good, s3.MaxPresignTTL+time.Second, "")
 			return err

@@ -15,14 +15,34 @@
 //
 // What differs from S3, on purpose or because gofakes3 does:
 //
-//   - No request is authenticated: gofakes3 checks no signature, so any
-//     credentials work and a presigned URL works whatever its signature
-//     (a browser that sends another Content-Type than the one signed is not
-//     refused here, as it is on AWS).
-//     The server only refuses a presigned URL past its X-Amz-Date plus
-//     X-Amz-Expires, as S3 would, so that expiry bugs show up locally. This
-//     is why it listens on loopback only unless Options.AllowRemote is set:
-//     it is a development server, not a storage service.
+//   - Every request must carry a valid Signature Version 4 by the server's
+//     own credentials (the ones Client signs with: access key AccessKeyID,
+//     and a secret made once and kept in Options.Dir/secret-access-key),
+//     in the Authorization header (X-Amz-Date within 15 minutes of the
+//     server's time) or as a presigned URL (until X-Amz-Date plus
+//     X-Amz-Expires), for the method, path, query and signed headers it was
+//     signed for: a presigned PUT's Content-Type and Content-Length are
+//     enforced, as on AWS. The payload may be UNSIGNED-PAYLOAD or a hex
+//     SHA-256, which the body must match as it streams; aws-chunked
+//     (STREAMING-*) payloads are refused, as Client never sends them.
+//     Refusals are S3's XML errors (AccessDenied, SignatureDoesNotMatch,
+//     InvalidAccessKeyId, RequestTimeTooSkewed, XAmzContentSHA256Mismatch)
+//     whose message says which rule failed. Signatures are checked against
+//     those credentials only: there are no users, policies or ACLs.
+//   - Browser form uploads (POST of a form encoding, which S3 takes with a
+//     signed policy) are refused with 405: a form is what any web page can
+//     send across sites without a CORS preflight.
+//   - Bodies are bounded by Options.MaxBodySize (413 EntityTooLarge), and
+//     whole requests and answers by Options.ReadTimeout and WriteTimeout.
+//   - Every object read is answered as a download (Content-Disposition:
+//     attachment, keeping the file name a presigned URL asks for with
+//     response-content-disposition), with X-Content-Type-Options: nosniff
+//     and a sandboxing Content-Security-Policy, so that nothing stored is
+//     ever shown by a browser as a page of the server's origin.
+//   - The server is plain HTTP: it listens on loopback only unless
+//     Options.AllowRemote is set, as anyone watching the network could
+//     replay what they see. It is a development server, not a storage
+//     service.
 //   - CORS is one rule for every bucket, the rule the infrastructure puts on
 //     the input bucket: PUT and POST from Options.AllowedOrigins, with the
 //     headers content-type, content-md5 and x-amz-*, exposing ETag.

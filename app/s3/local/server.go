@@ -1,13 +1,18 @@
 package local
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +33,25 @@ const Region = "us-east-1"
 // free port on the IPv4 loopback.
 const DefaultAddr = "127.0.0.1:0"
 
+// DefaultMaxBodySize is the largest request body the server takes when
+// Options.MaxBodySize is zero: S3's own limit for a single PUT.
+const DefaultMaxBodySize = 5 << 30
+
+// DefaultTimeout bounds reading a whole request and writing a whole answer
+// when Options.ReadTimeout or Options.WriteTimeout is zero: long enough for
+// a file of DefaultMaxBodySize over a slow link to this machine, short
+// enough that a stalled client does not hold a connection for ever.
+const DefaultTimeout = time.Hour
+
+// AccessKeyID is the access key of the server's credentials. Its secret is
+// made once per Options.Dir and kept there, so that presigned URLs outlive
+// a restart; only Client signs with it.
+const AccessKeyID = "local"
+
+// secretFile holds the secret access key under Options.Dir, readable by its
+// owner only.
+const secretFile = "secret-access-key"
+
 // ErrClosed is returned by Client once the server is closed.
 var ErrClosed = errors.New("local s3: server closed")
 
@@ -46,17 +70,27 @@ type Options struct {
 	// may upload with presigned PUTs; none means no cross-origin request is
 	// allowed. A wildcard is refused, as the infrastructure refuses it.
 	AllowedOrigins []string
-	// AllowRemote lets Addr be a non-loopback address. The server checks no
-	// credentials, so anyone who can reach it can read and write every
-	// object: set this only on a network you trust.
+	// AllowRemote lets Addr be a non-loopback address. Every request must be
+	// signed with the server's credentials, but the server is plain HTTP, so
+	// anyone who can watch the network can replay a signed request or
+	// presigned URL: set this only on a network you trust.
 	AllowRemote bool
+	// MaxBodySize is the largest request body taken, in bytes
+	// (DefaultMaxBodySize if zero); a larger one is answered 413
+	// EntityTooLarge. A presigned upload's body is bounded more tightly by
+	// the Content-Length it was signed with.
+	MaxBodySize int64
+	// ReadTimeout bounds reading a whole request, body included, and
+	// WriteTimeout writing a whole answer (DefaultTimeout if zero).
+	ReadTimeout, WriteTimeout time.Duration
 }
 
 // Server is a running local S3 server.
 type Server struct {
-	url  string
-	http *http.Server
-	done chan error // receives Serve's error once
+	url   string
+	creds keyPair
+	http  *http.Server
+	done  chan error // receives Serve's error once
 
 	closeOnce sync.Once
 	closeErr  error
@@ -79,6 +113,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.MaxBodySize < 0 || opts.ReadTimeout < 0 || opts.WriteTimeout < 0 {
+		return nil, errors.New("local s3: Options.MaxBodySize, ReadTimeout and WriteTimeout may not be negative (zero stands for the default)")
+	}
+	opts.MaxBodySize = cmp.Or(opts.MaxBodySize, DefaultMaxBodySize)
+	opts.ReadTimeout = cmp.Or(opts.ReadTimeout, DefaultTimeout)
+	opts.WriteTimeout = cmp.Or(opts.WriteTimeout, DefaultTimeout)
 	for _, b := range opts.Buckets {
 		if err := gofakes3.ValidateBucketName(b); err != nil {
 			return nil, fmt.Errorf("local s3: bucket %q: %w", b, err)
@@ -89,6 +129,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	secret, err := loadSecret(filepath.Join(opts.Dir, secretFile))
+	if err != nil {
+		return nil, err
+	}
+	creds := keyPair{AccessKeyID: AccessKeyID, SecretAccessKey: secret}
 	for _, b := range opts.Buckets {
 		exists, err := backend.BucketExists(b)
 		if err != nil {
@@ -107,11 +152,17 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("local s3: %w", err)
 	}
 	fake := gofakes3.New(backend)
+	checked := &guard{creds: creds, region: Region, maxBody: opts.MaxBodySize, now: time.Now, next: fake.Server()}
 	s := &Server{
-		url: "http://" + dialAddr(ln.Addr().(*net.TCPAddr)),
+		url:   "http://" + dialAddr(ln.Addr().(*net.TCPAddr)),
+		creds: creds,
 		http: &http.Server{
-			Handler:           withCORS(origins, refuseExpired(fake.Server())),
+			Handler:           withCORS(origins, checked),
 			ReadHeaderTimeout: 30 * time.Second,
+			ReadTimeout:       opts.ReadTimeout,
+			WriteTimeout:      opts.WriteTimeout,
+			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    64 << 10,
 		},
 		done:   make(chan error, 1),
 		closed: make(chan struct{}),
@@ -125,12 +176,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 func (s *Server) URL() string { return s.url }
 
 // Client returns an AWS SDK S3 client for the server: path-style requests to
-// URL, static credentials, region us-east-1. It reads no environment and no
-// shared AWS config, so a developer's AWS profile cannot send local mode
-// elsewhere. Because the server is plain HTTP and checks no signature, the
-// client sends bodies unsigned and without checksums: an upload streams
+// URL, signed with the server's credentials (the only ones it accepts),
+// region us-east-1; its presigned URLs are signed alike. It reads no
+// environment and no shared AWS config, so a developer's AWS profile cannot
+// send local mode elsewhere. The client sends bodies as UNSIGNED-PAYLOAD and
+// without checksums, as the server is on this machine: an upload streams
 // from any io.Reader once, where the SDK would otherwise read it twice to
-// sign it. ctx is unused: building the client does no I/O.
+// hash it. ctx is unused: building the client does no I/O.
 func (s *Server) Client(ctx context.Context) (*awss3.Client, error) {
 	select {
 	case <-s.closed:
@@ -141,7 +193,7 @@ func (s *Server) Client(ctx context.Context) (*awss3.Client, error) {
 		Region:                     Region,
 		BaseEndpoint:               aws.String(s.url),
 		UsePathStyle:               true,
-		Credentials:                credentials.NewStaticCredentialsProvider("local", "local", ""),
+		Credentials:                credentials.NewStaticCredentialsProvider(s.creds.AccessKeyID, s.creds.SecretAccessKey, ""),
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
 		APIOptions:                 []func(*middleware.Stack) error{unsignedPayload},
@@ -184,6 +236,29 @@ func openBackend(dir string) (*spoolBackend, error) {
 	return &spoolBackend{MultiBucketBackend: multi, dir: spool}, nil
 }
 
+// loadSecret reads the secret access key kept at path, or makes one and
+// keeps it there (mode 0600) if there is none yet.
+func loadSecret(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		secret := strings.TrimSpace(string(b))
+		if len(secret) < 32 {
+			return "", fmt.Errorf("local s3: %s holds no secret access key of at least 32 characters: delete it to have a new one made", path)
+		}
+		return secret, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("local s3: reading the secret access key: %w", err)
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	secret := hex.EncodeToString(key)
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("local s3: keeping the secret access key: %w", err)
+	}
+	return secret, nil
+}
+
 // checkAddr refuses an address that would expose the server beyond this
 // machine, unless allowRemote.
 func checkAddr(addr string, allowRemote bool) error {
@@ -197,7 +272,7 @@ func checkAddr(addr string, allowRemote bool) error {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	return fmt.Errorf("local s3: address %q is not a loopback address; the server checks no credentials, so set AllowRemote to listen there anyway", addr)
+	return fmt.Errorf("local s3: address %q is not a loopback address; the server is plain HTTP for development, so set AllowRemote to listen there anyway", addr)
 }
 
 // dialAddr returns host:port by which a client on this machine reaches a

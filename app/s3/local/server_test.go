@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -164,30 +166,24 @@ func TestAPresignedURLWorksAndPointsAtTheServer(t *testing.T) {
 func TestAnExpiredPresignedURLIsRefused(t *testing.T) {
 	_, c := start(t, "")
 	put(t, c, outBucket, "a.mp4", "video/mp4", []byte("mp4"))
-	p, err := awss3.NewPresignClient(c).PresignGetObject(context.Background(),
-		&awss3.GetObjectInput{Bucket: aws.String(outBucket), Key: aws.String("a.mp4")},
-		awss3.WithPresignExpires(time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The server checks no signature, so moving the signing time back
-	// stands for a link handed out an hour ago.
-	u, _ := url.Parse(p.URL)
-	q := u.Query()
-	q.Set("X-Amz-Date", time.Now().UTC().Add(-time.Hour).Format("20060102T150405Z"))
-	u.RawQuery = q.Encode()
-
+	in := &awss3.GetObjectInput{Bucket: aws.String(outBucket), Key: aws.String("a.mp4")}
+	presign := awss3.NewPresignClient(c)
 	tests := []struct {
 		name   string
-		url    string
+		ago    time.Duration // how long ago the link was handed out
 		status int
 	}{
-		{"a link within its lifetime works", p.URL, http.StatusOK},
-		{"a link past its lifetime is refused", u.String(), http.StatusForbidden},
+		{"a link within its lifetime works", 0, http.StatusOK},
+		{"a link past its lifetime is refused", time.Hour, http.StatusForbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, err := http.Get(tt.url)
+			p, err := presign.PresignGetObject(context.Background(), in, awss3.WithPresignExpires(time.Minute),
+				func(o *awss3.PresignOptions) { o.Presigner = signedAgo{tt.ago, o.Presigner} })
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.Get(p.URL)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -196,8 +192,8 @@ func TestAnExpiredPresignedURLIsRefused(t *testing.T) {
 			if resp.StatusCode != tt.status {
 				t.Fatalf("answered %s (%s), want %d", resp.Status, body, tt.status)
 			}
-			if tt.status == http.StatusForbidden && !bytes.Contains(body, []byte("<Code>AccessDenied</Code>")) {
-				t.Fatalf("refusal %s is not S3's AccessDenied", body)
+			if tt.status == http.StatusForbidden && !bytes.Contains(body, []byte("<Code>AccessDenied</Code><Message>Request has expired")) {
+				t.Fatalf("refusal %s is not S3's AccessDenied for an expired request", body)
 			}
 		})
 	}
@@ -205,6 +201,14 @@ func TestAnExpiredPresignedURLIsRefused(t *testing.T) {
 
 func TestAnUploadCutShortLeavesNoObject(t *testing.T) {
 	srv, c := start(t, "")
+	p, err := awss3.NewPresignClient(c).PresignPutObject(context.Background(), &awss3.PutObjectInput{
+		Bucket: aws.String(inBucket), Key: aws.String("uploads/u1/up-1/cut.mov"),
+		ContentType: aws.String("video/quicktime"), ContentLength: aws.Int64(1000000),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(p.URL)
 	host := strings.TrimPrefix(srv.URL(), "http://")
 	conn, err := net.Dial("tcp", host)
 	if err != nil {
@@ -212,7 +216,7 @@ func TestAnUploadCutShortLeavesNoObject(t *testing.T) {
 	}
 	defer conn.Close()
 	// A browser tab closed part way through a 1 MB upload.
-	fmt.Fprintf(conn, "PUT /%s/uploads/u1/up-1/cut.mov HTTP/1.1\r\nHost: %s\r\nContent-Type: video/quicktime\r\nContent-Length: 1000000\r\n\r\n", inBucket, host)
+	fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Type: video/quicktime\r\nContent-Length: 1000000\r\n\r\n", u.RequestURI(), host)
 	conn.Write(bytes.Repeat([]byte("x"), 64<<10))
 	conn.(*net.TCPConn).CloseWrite()
 	// The server answers once it has seen the body end; then it is done
@@ -221,9 +225,10 @@ func TestAnUploadCutShortLeavesNoObject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode < 400 {
-		t.Fatalf("the cut upload answered %s", resp.Status)
+	if resp.StatusCode < 400 || resp.StatusCode == http.StatusForbidden {
+		t.Fatalf("the cut upload answered %s (%s), want the failure of a signed upload cut short", resp.Status, body)
 	}
 
 	_, err = c.HeadObject(context.Background(), &awss3.HeadObjectInput{Bucket: aws.String(inBucket), Key: aws.String("uploads/u1/up-1/cut.mov")})
@@ -251,6 +256,9 @@ func TestStartRefusesUnsafeOrInvalidOptions(t *testing.T) {
 		{"an origin with a trailing slash is refused", local.Options{Dir: dir, AllowedOrigins: []string{"http://localhost:5173/"}}, "is not scheme://host[:port]"},
 		{"an origin without a scheme is refused", local.Options{Dir: dir, AllowedOrigins: []string{"localhost:5173"}}, "is not scheme://host[:port]"},
 		{"an origin of another scheme is refused", local.Options{Dir: dir, AllowedOrigins: []string{"file://host"}}, "is not scheme://host[:port]"},
+		{"a negative body limit is refused", local.Options{Dir: dir, MaxBodySize: -1}, "may not be negative"},
+		{"a negative read timeout is refused", local.Options{Dir: dir, ReadTimeout: -time.Second}, "may not be negative"},
+		{"a secret access key file that holds too short a secret is refused", local.Options{Dir: shortSecret(t)}, "delete it to have a new one made"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -264,6 +272,16 @@ func TestStartRefusesUnsafeOrInvalidOptions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// shortSecret returns a data directory whose secret access key file holds
+// too short a secret, as a file cut short or edited by hand would.
+func shortSecret(t *testing.T) string {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "secret-access-key"), []byte("local\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 func TestAllowRemoteListensOnAllInterfacesAndNamesLoopback(t *testing.T) {
@@ -294,5 +312,45 @@ func TestAClosedServerGivesNoClient(t *testing.T) {
 	}
 	if _, err := http.Get(srv.URL()); err == nil {
 		t.Fatal("the closed server still answers")
+	}
+}
+
+func TestAnUploadThatStallsIsCutByTheReadTimeoutAndLeavesNoObject(t *testing.T) {
+	ctx := context.Background()
+	srv, err := local.Start(ctx, local.Options{Dir: t.TempDir(), Buckets: []string{inBucket}, ReadTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, _ := srv.Client(ctx)
+	p, err := awss3.NewPresignClient(c).PresignPutObject(ctx, &awss3.PutObjectInput{
+		Bucket: aws.String(inBucket), Key: aws.String("slow.mov"), ContentLength: aws.Int64(1000),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(p.URL)
+	host := strings.TrimPrefix(srv.URL(), "http://")
+	conn, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// A client that sends a tenth of its body and then nothing, for ever.
+	fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 1000\r\n\r\n", u.RequestURI(), host)
+	conn.Write(bytes.Repeat([]byte("x"), 100))
+	conn.SetReadDeadline(time.Now().Add(time.Minute)) // only so that a broken server fails the test instead of hanging it
+	if resp, err := http.ReadResponse(bufio.NewReader(conn), nil); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode < 400 {
+			t.Fatalf("the stalled upload answered %s", resp.Status)
+		}
+	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatal("the server still waited for the body a minute later")
+	}
+	_, err = c.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String(inBucket), Key: aws.String("slow.mov")})
+	var notFound *types.NotFound
+	if !errors.As(err, &notFound) {
+		t.Fatalf("head of the stalled upload: %v, want NotFound", err)
 	}
 }
