@@ -7,6 +7,8 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"encoding/base64"
+	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -29,10 +31,19 @@ type identity struct {
 }
 
 const (
-	identityKey   = "transcoder.identity"
-	sessionCookie = "transcoder_session"
-	csrfHeader    = "X-CSRF-Token"
+	identityKey = "transcoder.identity"
+	csrfHeader  = "X-CSRF-Token"
+	// sessionMaxAge is how long a browser keeps its session.
 	sessionMaxAge = 365 * 24 * time.Hour
+)
+
+// SignIn says who may get a browser session.
+type SignIn string
+
+// The sign-in modes (see config.SignIn).
+const (
+	SignInAnonymous SignIn = "anonymous"
+	SignInInvite    SignIn = "invite"
 )
 
 // caller returns the identity the authentication middleware found.
@@ -56,6 +67,13 @@ func ownerFolder(who identity) string {
 	return who.owner
 }
 
+// What each kind of route needs, said in its 401.
+const (
+	needOwner    = "sign in: open the page to get a session, or send Authorization: Bearer <API key>"
+	needInvite   = "this service is by invitation: open the invite link its operator gave you, or send Authorization: Bearer <API key>"
+	needOperator = "this needs the operator's token: send Authorization: Bearer <API_TOKEN> (an API key or a browser session is not enough)"
+)
+
 // authenticate admits the operator's bearer token, an API client's key, or
 // a browser's signed session cookie. A cookie-authenticated request that
 // changes state must carry the session's CSRF token and, when the browser
@@ -72,15 +90,15 @@ func (s *Server) authenticate() gin.HandlerFunc {
 			case ok && s.deps.APIKeys[got] != "":
 				c.Set(identityKey, identity{owner: s.deps.APIKeys[got]})
 			default:
-				unauthorized(c)
+				unauthorized(c, "the bearer token is neither an API key nor the operator's token: "+s.needs())
 				return
 			}
 			c.Next()
 			return
 		}
-		owner, ok := s.session(c)
-		if !ok {
-			unauthorized(c)
+		sess, err := s.session(c)
+		if err != nil {
+			unauthorized(c, err.Error())
 			return
 		}
 		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
@@ -88,14 +106,22 @@ func (s *Server) authenticate() gin.HandlerFunc {
 				c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": "this request came from another site"})
 				return
 			}
-			if subtle.ConstantTimeCompare([]byte(c.GetHeader(csrfHeader)), []byte(s.csrfToken(owner))) != 1 {
+			if subtle.ConstantTimeCompare([]byte(c.GetHeader(csrfHeader)), []byte(s.csrfToken(sess.owner))) != 1 {
 				c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": "the " + csrfHeader + " header is missing or stale: reload the page"})
 				return
 			}
 		}
-		c.Set(identityKey, identity{owner: owner, session: true})
+		c.Set(identityKey, identity{owner: sess.owner, session: true})
 		c.Next()
 	}
+}
+
+// needs says what a browser without a session must do to get one.
+func (s *Server) needs() string {
+	if s.deps.SignIn == SignInInvite {
+		return needInvite
+	}
+	return needOwner
 }
 
 // requireOperator admits only the operator's bearer token.
@@ -103,7 +129,7 @@ func (s *Server) requireOperator() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
 		if !ok || !s.isOperator(got) {
-			unauthorized(c)
+			unauthorized(c, needOperator)
 			return
 		}
 		c.Next()
@@ -116,52 +142,123 @@ func (s *Server) isOperator(token string) bool {
 	return s.deps.APIToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.deps.APIToken)) == 1
 }
 
-func unauthorized(c *gin.Context) {
+func unauthorized(c *gin.Context, why string) {
 	c.Header("WWW-Authenticate", `Bearer realm="transcoder"`)
-	c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "sign in: open the page to get a session, or send Authorization: Bearer <API key>"})
+	c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": why})
 }
 
-// session returns the owner of the request's valid session cookie.
-func (s *Server) session(c *gin.Context) (string, bool) {
-	v, err := c.Cookie(sessionCookie)
-	if err != nil {
-		return "", false
+// browserSession is what a valid session cookie says.
+type browserSession struct {
+	owner string
+	// invite is the invite the session was opened with; empty for an
+	// anonymous session.
+	invite string
+}
+
+// sessionCookie names the session cookie. Over HTTPS it carries the
+// __Host- prefix, which the browser keeps to this exact host, with Path=/
+// and Secure, so that no other site (a sibling subdomain) can set it. Over
+// plain HTTP (on one machine) the prefix is not allowed everywhere; the
+// name then carries the port, so that services on other ports of the same
+// host do not clobber each other's sessions, and session refuses a request
+// that carries two (one tossed onto a narrower path by another page).
+func sessionCookie(r *http.Request) (name string, secure bool) {
+	if secureRequest(r) {
+		return "__Host-transcoder_session", true
 	}
+	_, port, _ := net.SplitHostPort(r.Host)
+	if port == "" {
+		return "transcoder_session", false
+	}
+	return "transcoder_session_" + port, false
+}
+
+func secureRequest(r *http.Request) bool {
+	return r.TLS != nil || r.URL.Scheme == "https" || r.Header.Get("X-Forwarded-Proto") == "https"
+}
+
+// errNoSession and friends say why a request has no session.
+var errTwoSessions = errors.New("this browser sent two session cookies (another page on this host set one): clear this site's cookies, then open the page again")
+
+// session returns the request's valid session, or why it has none.
+func (s *Server) session(c *gin.Context) (browserSession, error) {
+	name, _ := sessionCookie(c.Request)
+	var value string
+	for _, ck := range c.Request.Cookies() {
+		if ck.Name != name {
+			continue
+		}
+		if value != "" && ck.Value != value {
+			return browserSession{}, errTwoSessions
+		}
+		value = ck.Value
+	}
+	sess, ok := s.parseSession(value)
+	if !ok {
+		return browserSession{}, errors.New(s.needs())
+	}
+	switch {
+	case sess.invite != "":
+		if err := s.inviteStands(c.Request.Context(), sess.invite); err != nil {
+			return browserSession{}, err
+		}
+	case s.deps.SignIn == SignInInvite:
+		// An anonymous session from before the service went invite-only.
+		return browserSession{}, errors.New(needInvite)
+	}
+	return sess, nil
+}
+
+// parseSession checks a session cookie's value: the owner and the invite,
+// signed with the session secret.
+func (s *Server) parseSession(v string) (browserSession, bool) {
 	enc, sig, ok := strings.Cut(v, ".")
 	if !ok {
-		return "", false
+		return browserSession{}, false
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(enc)
-	if err != nil {
-		return "", false
+	if err != nil || subtle.ConstantTimeCompare([]byte(sig), []byte(s.mac("session:"+string(raw)))) != 1 {
+		return browserSession{}, false
 	}
-	owner := string(raw)
-	want := s.mac("session:" + owner)
-	if !strings.HasPrefix(owner, "s-") || subtle.ConstantTimeCompare([]byte(sig), []byte(want)) != 1 {
-		return "", false
+	owner, invite, _ := strings.Cut(string(raw), "\n")
+	if owner == "" || invite == "" && !strings.HasPrefix(owner, "s-") {
+		return browserSession{}, false
 	}
-	return owner, true
+	return browserSession{owner: owner, invite: invite}, true
 }
 
-// ensureSession gives a browser without a valid session a new anonymous
-// owner in a signed, HttpOnly, SameSite cookie, and returns the owner.
-func (s *Server) ensureSession(c *gin.Context) string {
-	if owner, ok := s.session(c); ok {
-		return owner
+// setSession gives the browser the session in a signed, HttpOnly, SameSite
+// cookie.
+func (s *Server) setSession(c *gin.Context, sess browserSession) {
+	payload := sess.owner
+	if sess.invite != "" {
+		payload += "\n" + sess.invite
 	}
-	b := make([]byte, 15)
-	rand.Read(b)
-	owner := "s-" + strings.ToLower(base32.StdEncoding.EncodeToString(b))
+	name, secure := sessionCookie(c.Request)
 	http.SetCookie(c.Writer, &http.Cookie{
-		Name:     sessionCookie,
-		Value:    base64.RawURLEncoding.EncodeToString([]byte(owner)) + "." + s.mac("session:"+owner),
+		Name:     name,
+		Value:    base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + s.mac("session:"+payload),
 		Path:     "/",
 		MaxAge:   int(sessionMaxAge.Seconds()),
 		HttpOnly: true,
-		Secure:   c.Request.TLS != nil || c.Request.URL.Scheme == "https" || c.GetHeader("X-Forwarded-Proto") == "https",
+		Secure:   secure,
 		SameSite: http.SameSiteLaxMode,
 	})
-	return owner
+}
+
+// ensureSession returns the browser's session. In anonymous mode a browser
+// without one gets a new owner; in invite mode it gets nothing, and ok is
+// false.
+func (s *Server) ensureSession(c *gin.Context) (browserSession, error) {
+	sess, err := s.session(c)
+	if err == nil || errors.Is(err, errTwoSessions) || s.deps.SignIn == SignInInvite {
+		return sess, err
+	}
+	b := make([]byte, 15)
+	rand.Read(b)
+	sess = browserSession{owner: "s-" + strings.ToLower(base32.StdEncoding.EncodeToString(b))}
+	s.setSession(c, sess)
+	return sess, nil
 }
 
 // csrfToken is the session's CSRF token: derived from the owner, so it needs
@@ -185,12 +282,22 @@ func sameOrigin(r *http.Request) bool {
 	return err == nil && u.Host == r.Host
 }
 
-// handleSession answers who the browser is and its CSRF token, starting a
-// session if it has none.
+// handleSession answers who the browser is and its CSRF token, starting an
+// anonymous session if the service gives them and the browser has none. In
+// invite mode a browser without a session is told how to get one (401,
+// with signIn "invite", which the page explains).
 func (s *Server) handleSession() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		owner := s.ensureSession(c)
 		c.Header("Cache-Control", "no-store")
-		c.JSON(http.StatusOK, gin.H{"owner": owner, "csrfToken": s.csrfToken(owner)})
+		sess, err := s.ensureSession(c)
+		if err != nil {
+			c.JSON(http.StatusUnauthorized, gin.H{"error": err.Error(), "signIn": s.deps.SignIn})
+			return
+		}
+		c.JSON(http.StatusOK, s.sessionView(sess))
 	}
+}
+
+func (s *Server) sessionView(sess browserSession) gin.H {
+	return gin.H{"owner": sess.owner, "csrfToken": s.csrfToken(sess.owner), "signIn": s.deps.SignIn, "live": s.live()}
 }

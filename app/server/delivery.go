@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"transcoder/app/events"
+	"transcoder/app/jobs"
 	"transcoder/app/sns"
 )
 
@@ -131,6 +132,11 @@ func (s *Server) deliver(ctx context.Context, r *http.Request, buf *bytes.Buffer
 	if err != nil {
 		return outcome{"store_failed", http.StatusServiceUnavailable, errors.New("the job store failed; SNS will retry"), err}
 	}
+	// Run on duplicates too: a retried delivery is how a failed step here
+	// gets done.
+	if err := s.enforce(ctx, ch.Job); err != nil {
+		return outcome{"enforce_failed", http.StatusServiceUnavailable, errors.New("applying the service's limits to the job failed; SNS will retry"), err}
+	}
 	if !ch.Changed {
 		return outcome{"duplicate", http.StatusOK, nil, nil}
 	}
@@ -139,6 +145,36 @@ func (s *Server) deliver(ctx context.Context, r *http.Request, buf *bytes.Buffer
 		s.deps.Metrics.transitions.WithLabelValues(string(t.State)).Inc()
 	}
 	return outcome{"applied", http.StatusOK, nil, nil}
+}
+
+// enforce applies the quotas that only the engine's events can tell: a job
+// whose input runs past MAX_INPUT_DURATION is canceled on its engine and
+// ends ERROR, and a job that has ended gives back its running place. Both
+// are idempotent.
+func (s *Server) enforce(ctx context.Context, j *jobs.Job) error {
+	if j.State.Terminal() {
+		return s.deps.Quotas.Ended(ctx, j)
+	}
+	if j.Input == nil || j.Input.DurationMS <= 0 || j.Owner == "" {
+		return nil
+	}
+	tooLong := s.deps.Quotas.CheckDuration(time.Duration(j.Input.DurationMS) * time.Millisecond)
+	if tooLong == nil {
+		return nil
+	}
+	if c, ok := s.deps.Transcoder.(jobs.Canceler); ok && j.EngineJobID != "" {
+		if err := c.Cancel(ctx, j.EngineJobID); err != nil {
+			return err
+		}
+	}
+	ch, err := s.deps.Store.Apply(ctx, &jobs.Update{JobID: j.ID, At: time.Now(), State: jobs.Failed,
+		Error: &jobs.Failure{Code: "INPUT_TOO_LONG", Message: tooLong.Error()}})
+	if err != nil {
+		return err
+	}
+	s.deps.Logger.Info("job canceled: input too long", "job_id", j.ID, "duration_ms", j.Input.DurationMS)
+	s.changed(ch.Job)
+	return s.deps.Quotas.Ended(ctx, ch.Job)
 }
 
 // clip bounds an unverified value for a log line.

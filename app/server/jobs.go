@@ -17,13 +17,14 @@ import (
 
 	"transcoder/app/jobs"
 	"transcoder/app/presets"
+	"transcoder/app/quotas"
 	"transcoder/app/s3"
 )
 
 // Storage is the part of the object store the API uses; *s3.Storage is the
 // production one, against AWS or the local S3 server alike.
 type Storage interface {
-	PresignUpload(ctx context.Context, key, contentType string, ttl time.Duration) (*s3.Presigned, error)
+	PresignUpload(ctx context.Context, key, contentType string, size int64, ttl time.Duration) (*s3.Presigned, error)
 	PresignDownload(ctx context.Context, uri string, ttl time.Duration, filename string) (string, error)
 	Head(ctx context.Context, uri string) (*s3.Object, error)
 	InputURI(key string) string
@@ -43,6 +44,9 @@ func newID(prefix string) string {
 type uploadRequest struct {
 	Filename    string `json:"filename"`
 	ContentType string `json:"contentType"`
+	// Size is the file's length in bytes: the upload URL is signed for
+	// exactly that many, so storage refuses any other body.
+	Size int64 `json:"size"`
 }
 
 // handleCreateUpload answers a presigned PUT to the input bucket, so that the
@@ -58,12 +62,20 @@ func (s *Server) handleCreateUpload() gin.HandlerFunc {
 			badRequest(c, "contentType %q is not an audio or video file type (for example audio/wav or video/mp4; playlists are not files)", req.ContentType)
 			return
 		}
+		if req.Size <= 0 {
+			badRequest(c, "size: %d is not a file's size: send its length in bytes (the upload link is signed for exactly that many; an empty file has nothing to transcode)", req.Size)
+			return
+		}
+		if err := s.deps.Quotas.CheckUpload(req.Size); err != nil {
+			s.refuse(c, "size", err)
+			return
+		}
 		key, err := s3.UploadKey(ownerFolder(caller(c)), newID("u"), req.Filename)
 		if err != nil {
 			badRequest(c, "filename: %v", err)
 			return
 		}
-		p, err := s.deps.Storage.PresignUpload(c.Request.Context(), key, mt, linkTTL)
+		p, err := s.deps.Storage.PresignUpload(c.Request.Context(), key, mt, req.Size, linkTTL)
 		if err != nil {
 			s.unavailable(c, "presigning an upload", err)
 			return
@@ -123,11 +135,17 @@ func (s *Server) handleCreateJob() gin.HandlerFunc {
 			badRequest(c, "input: %q is not one of your uploads: send the key POST /uploads answered", req.Input)
 			return
 		}
-		if _, err := s.deps.Storage.Head(ctx, input); errors.Is(err, s3.ErrNotFound) {
+		obj, err := s.deps.Storage.Head(ctx, input)
+		if errors.Is(err, s3.ErrNotFound) {
 			c.JSON(http.StatusNotFound, gin.H{"error": "input " + strconv.Quote(req.Input) + " does not exist: upload the file to the URL POST /uploads answered, then submit the job"})
 			return
 		} else if err != nil {
 			s.unavailable(c, "checking the input", err)
+			return
+		}
+		// Checked again on the object itself: storage is the truth.
+		if err := s.deps.Quotas.CheckUpload(obj.Size); err != nil {
+			s.refuse(c, "input", err)
 			return
 		}
 		if req.Name == "" {
@@ -135,6 +153,11 @@ func (s *Server) handleCreateJob() gin.HandlerFunc {
 		}
 
 		id := newID("j")
+		admission, err := s.deps.Quotas.Admit(ctx, who.owner, req.Input, id, who.operator)
+		if err != nil {
+			s.refuse(c, "", err)
+			return
+		}
 		names := make([]string, len(ps))
 		for i, p := range ps {
 			names[i] = p.Name
@@ -145,13 +168,14 @@ func (s *Server) handleCreateJob() gin.HandlerFunc {
 			At: time.Now(), State: jobs.Submitted, Input: &jobs.Input{URI: input}, Metadata: meta,
 		})
 		if err != nil {
+			admission.Undo(context.WithoutCancel(ctx)) //nolint:errcheck // a leftover running place is swept when the limit is next met
 			s.unavailable(c, "storing the job", err)
 			return
 		}
 		// Webhook calls go out once the engine has the job (below).
 		s.hub.changed(submitted.Job.ID)
 		engineID, err := s.deps.Transcoder.Start(ctx, jobs.StartRequest{
-			JobID: id, Input: input, OutputPrefix: s.deps.Storage.OutputURI("jobs/" + id + "/"), Presets: ps, Metadata: meta,
+			JobID: id, Owner: who.owner, Input: input, OutputPrefix: s.deps.Storage.OutputURI("jobs/" + id + "/"), Presets: ps, Metadata: meta,
 		})
 		u := &jobs.Update{JobID: id, EngineJobID: engineID, At: time.Now()}
 		if err != nil {
@@ -164,6 +188,9 @@ func (s *Server) handleCreateJob() gin.HandlerFunc {
 			return
 		}
 		s.changed(ch.Job)
+		if err := s.deps.Quotas.Ended(ctx, ch.Job); err != nil {
+			s.deps.Logger.Warn("giving back a running place", "job_id", id, "err", err)
+		}
 		if err != nil {
 			c.JSON(http.StatusBadGateway, gin.H{"error": u.Error.Message, "job": s.view(ctx, ch.Job)})
 			return
@@ -204,14 +231,41 @@ func (s *Server) handleListJobs() gin.HandlerFunc {
 }
 
 // handleGetJob answers the job view; another owner's job is not found, so
-// ids leak nothing.
+// ids leak nothing. The answer carries an ETag, and a request whose
+// If-None-Match holds it is answered 304 with no body: that is how a page
+// follows a job where event streams are too dear (see Deps.Poll).
 func (s *Server) handleGetJob() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		j, ok := s.ownJob(c)
-		if ok {
-			c.JSON(http.StatusOK, s.view(c.Request.Context(), j))
+		if !ok {
+			return
+		}
+		tag := etag(j, time.Now())
+		c.Header("ETag", tag)
+		c.Header("Cache-Control", "private, no-cache")
+		if match := c.GetHeader("If-None-Match"); match != "" && etagMatches(match, tag) {
+			c.Status(http.StatusNotModified)
+			return
+		}
+		c.JSON(http.StatusOK, s.view(c.Request.Context(), j))
+	}
+}
+
+// etag names the job view a client has: the job's version and, since the
+// view's download links expire (linkTTL), the half of linkTTL they were
+// made in, so that a client holding a view keeps links that work.
+func etag(j *jobs.Job, now time.Time) string {
+	return `W/"` + strconv.FormatInt(j.Version, 10) + "." + strconv.FormatInt(now.Unix()/int64(linkTTL/2/time.Second), 10) + `"`
+}
+
+// etagMatches reports whether an If-None-Match header names tag.
+func etagMatches(header, tag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		if t = strings.TrimSpace(t); t == tag || t == "*" || "W/"+t == tag {
+			return true
 		}
 	}
+	return false
 }
 
 // ownJob loads the job named in the path if the caller may see it, or
@@ -276,6 +330,28 @@ func decode(c *gin.Context, v any) bool {
 
 func badRequest(c *gin.Context, format string, args ...any) {
 	c.JSON(http.StatusBadRequest, gin.H{"error": fmt.Sprintf(format, args...)})
+}
+
+// refuse answers a quota's refusal: 429 naming the limit and its value
+// (with Retry-After when waiting helps), 400 for an empty file, and 503
+// when counting failed. field, if set, is the request field at fault.
+func (s *Server) refuse(c *gin.Context, field string, err error) {
+	var ex *quotas.Exceeded
+	switch {
+	case errors.As(err, &ex):
+		if ex.RetryAfter > 0 {
+			c.Header("Retry-After", strconv.Itoa(int(ex.RetryAfter.Round(time.Second)/time.Second)))
+		}
+		c.JSON(http.StatusTooManyRequests, gin.H{"error": ex.Message, "limit": ex.Limit, "value": ex.Value})
+	case errors.Is(err, quotas.ErrEmpty):
+		if field != "" {
+			badRequest(c, "%s: %v", field, err)
+			return
+		}
+		badRequest(c, "%v", err)
+	default:
+		s.unavailable(c, "counting your jobs", err)
+	}
 }
 
 // unavailable answers 503 for a failure of our own, logging the cause.

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ type hub struct {
 	mu       sync.Mutex
 	watchers map[string]map[chan struct{}]struct{}
 	streams  map[string]int // open streams by owner
+	total    int            // open streams of every owner
 }
 
 func newHub() *hub {
@@ -26,25 +28,45 @@ func newHub() *hub {
 }
 
 // maxStreams bounds the event streams one owner may hold open at once in
-// one process: enough for a few tabs, not enough to tie the service up.
-const maxStreams = 8
+// one process: enough for a few tabs, not enough to tie the service up; and
+// maxAllStreams bounds them for every owner together, so that many owners
+// (many anonymous sessions) cannot take every connection the process has.
+const (
+	maxStreams    = 8
+	maxAllStreams = 512
+)
 
-// open counts a stream for owner, or reports false when the owner already
-// has maxStreams; the returned func closes it.
-func (h *hub) open(owner string) (func(), bool) {
+// open counts a stream for owner, or says which bound it meets; the
+// returned func closes it.
+func (h *hub) open(owner string) (func(), string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.streams[owner] >= maxStreams {
-		return nil, false
+	switch {
+	case h.streams[owner] >= maxStreams:
+		return nil, "you have " + strconv.Itoa(maxStreams) + " live views open, as many as one person may: close a tab, or poll GET /jobs/:id"
+	case h.total >= maxAllStreams:
+		return nil, "this service has " + strconv.Itoa(maxAllStreams) + " live views open, as many as it takes: poll GET /jobs/:id, or try again in a minute"
 	}
 	h.streams[owner]++
+	h.total++
 	return func() {
 		h.mu.Lock()
 		defer h.mu.Unlock()
+		h.total--
 		if h.streams[owner]--; h.streams[owner] == 0 {
 			delete(h.streams, owner)
 		}
-	}, true
+	}, ""
+}
+
+// live says how the page follows a job: "poll" (GET /jobs/:id with
+// If-None-Match) where the runtime keeps no process between requests, or
+// "stream" (the event stream).
+func (s *Server) live() string {
+	if s.deps.Poll {
+		return "poll"
+	}
+	return "stream"
 }
 
 // watch returns a channel that receives a value after each change to the
@@ -98,9 +120,10 @@ func (s *Server) handleJobEvents() gin.HandlerFunc {
 		// Owners' streams are bounded; the operator's (monitoring every
 		// job) are not.
 		if who := caller(c); !who.operator {
-			done, ok := s.hub.open(who.owner)
-			if !ok {
-				c.JSON(http.StatusTooManyRequests, gin.H{"error": "too many live views open: close a tab, or poll GET /jobs/:id"})
+			done, limit := s.hub.open(who.owner)
+			if done == nil {
+				c.Header("Retry-After", "30")
+				c.JSON(http.StatusTooManyRequests, gin.H{"error": limit})
 				return
 			}
 			defer done()

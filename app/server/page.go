@@ -12,7 +12,7 @@ import (
 // handlePage serves the page, giving a first-time browser its session.
 func (s *Server) handlePage() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		s.ensureSession(c)
+		s.ensureSession(c) //nolint:errcheck // the page explains a missing session itself
 		index, err := fs.ReadFile(s.deps.Assets, "index.html")
 		if err != nil {
 			s.unavailable(c, "reading the page", err)

@@ -25,6 +25,14 @@ func (s *Server) routes() {
 
 	// The page and what it needs before signing in.
 	r.GET("/session", s.handleSession())
+	if s.deps.Invites != nil {
+		r.POST("/session", s.handleRedeemInvite())
+		// The operator's invites.
+		inv := r.Group("/invites", s.requireOperator())
+		inv.POST("", s.handleCreateInvite())
+		inv.GET("", s.handleListInvites())
+		inv.DELETE("/:id", s.handleRevokeInvite())
+	}
 	r.GET("/presets", s.handlePresets())
 	if s.deps.Assets != nil {
 		r.GET("/", s.handlePage())

@@ -18,6 +18,7 @@ import (
 
 	"transcoder/app/events"
 	"transcoder/app/jobs"
+	"transcoder/app/quotas"
 	"transcoder/app/sns"
 )
 
@@ -57,6 +58,19 @@ type Deps struct {
 	// Webhooks is told when a change owes webhook calls, so they go out at
 	// once rather than at its next poll; may be nil.
 	Webhooks interface{ Kick() }
+	// SignIn says who may get a browser session: SignInAnonymous (every new
+	// browser an owner) or SignInInvite (only with an invite's link).
+	SignIn SignIn
+	// Invites keeps the operator's invites; nil turns the invite routes
+	// off (and, with SignInInvite, every browser away).
+	Invites jobs.InviteStore
+	// Quotas bounds each owner's uploads and jobs; nil bounds nothing.
+	Quotas *quotas.Keeper
+	// Poll says that the page must follow jobs by polling GET /jobs/:id
+	// (answered 304 while nothing changed) rather than by an event stream:
+	// on Lambda an open stream holds an execution for as long as it is
+	// open, where a poll holds one for milliseconds.
+	Poll bool
 	// StreamLifetime is how long one event stream lasts before the browser
 	// reconnects; zero means five minutes. On Lambda it must end within the
 	// function's timeout.
@@ -74,6 +88,8 @@ type Server struct {
 	engine *gin.Engine
 	ready  atomic.Bool
 	hub    *hub
+	// invites remembers for a while which invites stand.
+	invites inviteCache
 }
 
 // New builds the handler. It starts not ready: call SetReady(true) once the
@@ -82,6 +98,9 @@ type Server struct {
 func New(deps Deps) *Server {
 	if deps.Metrics == nil {
 		deps.Metrics = NewMetrics(prometheus.NewRegistry())
+	}
+	if deps.SignIn == "" {
+		deps.SignIn = SignInAnonymous
 	}
 	if deps.StreamLifetime == 0 {
 		deps.StreamLifetime = 5 * time.Minute

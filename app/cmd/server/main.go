@@ -30,6 +30,7 @@ import (
 	"transcoder/app/elastictranscoder"
 	"transcoder/app/events"
 	"transcoder/app/jobs"
+	"transcoder/app/quotas"
 	"transcoder/app/server"
 	"transcoder/app/sns"
 	"transcoder/app/sqlite"
@@ -40,6 +41,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	privateFiles()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "transcoder:", err)
 		os.Exit(1)
@@ -55,6 +57,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	dataDir, err := holdDataDir(cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer dataDir.Close() // last: after everything in it is closed
 	if cfg.CPUProfile != "" {
 		f, err := os.Create(cfg.CPUProfile)
 		if err != nil {
@@ -93,6 +100,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("ADDR: cannot listen on %s: %w", cfg.Addr, err)
+	}
+	if err := dataDir.Serving(baseURL(ln.Addr())); err != nil {
+		ln.Close()
+		return err
 	}
 	svc, err := newService(ctx, cfg, logger, baseURL(ln.Addr()))
 	if err != nil {
@@ -207,6 +218,11 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger, ba
 		checkCallback = func(raw string) error { return webhooks.CheckCallbackURL(raw, localMode) }
 		callbackSecret = func(owner string) []byte { return webhooks.OwnerSecret(cfg.WebhookSecret, owner) }
 	}
+	invites, tallies, err := accessStores(store)
+	if err != nil {
+		svc.close(logger)
+		return nil, err
+	}
 	var streamLifetime time.Duration // the server's default
 	if cfg.Lambda {
 		// An invocation lasts at most the function's timeout (15 s as
@@ -231,8 +247,33 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger, ba
 		Assets:         web.Assets(),
 		StreamLifetime: streamLifetime,
 		Metrics:        metrics,
+		SignIn:         server.SignIn(cfg.SignIn),
+		Invites:        invites,
+		Quotas: &quotas.Keeper{Tallies: tallies, Jobs: store, Limits: quotas.Limits{
+			MaxUploadSize:    cfg.Quotas.MaxUploadSize,
+			MaxInputDuration: cfg.Quotas.MaxInputDuration,
+			JobsPerDay:       cfg.Quotas.JobsPerDay,
+			JobsRunning:      cfg.Quotas.JobsRunning,
+			JobsPerUpload:    cfg.Quotas.JobsPerUpload,
+		}},
+		// On Lambda an open event stream holds an execution; pages poll.
+		Poll: cfg.Lambda,
 	})
 	return svc, nil
+}
+
+// accessStores returns the store's invites and tallies: both stores keep
+// them beside the jobs.
+func accessStores(store jobs.Store) (jobs.InviteStore, jobs.Tallies, error) {
+	invites, ok := store.(jobs.InviteStore)
+	if !ok {
+		return nil, nil, fmt.Errorf("the %T job store keeps no invites", store)
+	}
+	tallies, ok := store.(jobs.Tallies)
+	if !ok {
+		return nil, nil, fmt.Errorf("the %T job store keeps no quota counts", store)
+	}
+	return invites, tallies, nil
 }
 
 // close stops the pipeline (the engine first, so no event is left half

@@ -117,6 +117,8 @@ func (p *pipeline) openLocal(ctx context.Context, cfg *config.Config, logger *sl
 		Concurrency: cfg.Local.Concurrency,
 		Dir:         filepath.Join(cfg.DataDir, "engine"),
 		Logger:      logger.With("component", "local-engine"),
+		// The operator's jobs (Owner "") are exempt, as from every quota.
+		MaxInputDuration: cfg.Quotas.MaxInputDuration,
 	})
 	if err != nil {
 		return err
@@ -153,13 +155,14 @@ func (p *pipeline) trust() (topics []string, local *sns.LocalSigner) {
 }
 
 // started finishes the local pipeline once the endpoint accepts requests:
-// the topic subscribes it (the endpoint confirms through the handshake) and
-// the engine reports the jobs a previous run left unfinished.
+// the topic subscribes it (the endpoint confirms through the handshake),
+// dropping the endpoint of an earlier run on another address, and the
+// engine reports the jobs a previous run left unfinished.
 func (p *pipeline) started(ctx context.Context, endpoint string) error {
 	if p.topic == nil {
 		return nil
 	}
-	if _, err := p.topic.Subscribe(ctx, endpoint); err != nil {
+	if _, err := p.topic.SubscribeOnly(ctx, endpoint); err != nil {
 		return fmt.Errorf("subscribing %s to the local SNS topic: %w", endpoint, err)
 	}
 	return p.local.Recover(ctx)

@@ -127,12 +127,12 @@ type jobView struct {
 func (c *client) upload(file, contentType string) string {
 	c.t.Helper()
 	var u upload
-	if status := c.call("POST", "/uploads", map[string]string{"filename": filepath.Base(file), "contentType": contentType}, &u); status != 201 {
-		c.t.Fatalf("POST /uploads: %d", status)
-	}
 	data, err := os.ReadFile(file)
 	if err != nil {
 		c.t.Fatal(err)
+	}
+	if status := c.call("POST", "/uploads", map[string]any{"filename": filepath.Base(file), "contentType": contentType, "size": len(data)}, &u); status != 201 {
+		c.t.Fatalf("POST /uploads: %d", status)
 	}
 	req, _ := http.NewRequest(u.Method, u.URL, bytes.NewReader(data))
 	for k, v := range u.Headers {
@@ -326,11 +326,12 @@ func TestSubmissionsAreCheckedBeforeAnythingRuns(t *testing.T) {
 		})
 	}
 	var up struct{ Error string }
-	for _, bad := range []map[string]string{
-		{"filename": "../../etc/passwd", "contentType": "audio/wav"},
-		{"filename": "notes.txt", "contentType": "text/plain"},
-		{"filename": "list.m3u8", "contentType": "audio/x-mpegurl"},
-		{"filename": "list.m3u8", "contentType": "application/vnd.apple.mpegurl"},
+	for _, bad := range []map[string]any{
+		{"filename": "../../etc/passwd", "contentType": "audio/wav", "size": 10},
+		{"filename": "notes.txt", "contentType": "text/plain", "size": 10},
+		{"filename": "list.m3u8", "contentType": "audio/x-mpegurl", "size": 10},
+		{"filename": "list.m3u8", "contentType": "application/vnd.apple.mpegurl", "size": 10},
+		{"filename": "empty.wav", "contentType": "audio/wav", "size": 0},
 	} {
 		if status := alice.call("POST", "/uploads", bad, &up); status != 400 || up.Error == "" {
 			t.Fatalf("POST /uploads %v: %d %q", bad, status, up.Error)
@@ -394,7 +395,7 @@ func TestNobodySeesAnotherOwnersJobsThroughAnyRoute(t *testing.T) {
 func TestABrowserSessionChangesStateOnlyWithItsCSRFToken(t *testing.T) {
 	in := start(t, pipelineEnv(t))
 	b := browser(t, in.url)
-	body := map[string]string{"filename": "a.wav", "contentType": "audio/wav"}
+	body := map[string]any{"filename": "a.wav", "contentType": "audio/wav", "size": 10}
 	csrf := b.csrf
 	b.csrf = ""
 	if status := b.call("POST", "/uploads", body, nil); status != 403 {

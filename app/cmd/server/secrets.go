@@ -34,7 +34,7 @@ func keptSecret(path, variable string) ([]byte, error) {
 	raw := make([]byte, 32)
 	rand.Read(raw)
 	secret := hex.EncodeToString(raw)
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("DATA_DIR: %w", err)
 	}
 	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {

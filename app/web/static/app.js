@@ -17,6 +17,9 @@
   };
   const OPEN = new Set(['SUBMITTED', 'PROGRESSING']);
   const POLL_MS = 4000;
+  // How often a page follows an open job where the service asks pages to
+  // poll (on Lambda, where an open event stream would hold an execution).
+  const FOLLOW_POLL_MS = 3000;
 
   const stateWords = (s) => STATE_WORDS[s] || 'Unknown';
   const presetLabel = (name) => (name || '').toUpperCase();
@@ -89,13 +92,17 @@
 
   let csrfToken = '';
   let sessionReady = null;
+  // live is how the service wants jobs followed: 'stream' or 'poll'.
+  let live = 'stream';
 
   // session asks for (or renews) the owner session and its CSRF token; the
-  // server sets the session cookie on the first visit.
+  // server sets the session cookie on the first visit (or, on a service by
+  // invitation, once the browser has opened an invite link).
   function session(renew) {
     if (!sessionReady || renew) {
       sessionReady = request('GET', '/session').then((s) => {
         csrfToken = (s && s.csrfToken) || '';
+        live = (s && s.live) || 'stream';
         return s;
       });
       sessionReady.catch(() => { sessionReady = null; });
@@ -311,6 +318,29 @@
     });
   }
 
+  // redeemInvite opens a session with the invite the page's link carries,
+  // then takes the invite out of the address bar (and so out of history).
+  async function redeemInvite() {
+    const params = new URLSearchParams(location.search);
+    const invite = params.get('invite');
+    if (!invite) return;
+    params.delete('invite');
+    const rest = params.toString();
+    history.replaceState(null, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
+    const s = await request('POST', '/session', { invite });
+    csrfToken = (s && s.csrfToken) || '';
+    live = (s && s.live) || 'stream';
+    sessionReady = Promise.resolve(s);
+    announce('You are signed in.');
+  }
+
+  // showInviteOnly tells a browser without a session how to get one.
+  function showInviteOnly(message) {
+    $('invite-only').hidden = false;
+    $('invite-only-text').textContent = message;
+    $('upload-form').hidden = true;
+  }
+
   async function startJob(ev) {
     ev.preventDefault();
     if (uploading) return;
@@ -325,13 +355,16 @@
     if (!/^(audio|video)\//.test(type)) {
       return formProblem(`${file.name} doesn't look like an audio or video file. Please choose one, for example a .wav, .mp3 or .mp4 file.`, $('file'));
     }
+    if (file.size === 0) {
+      return formProblem(`${file.name} is empty: there is nothing in it to convert. Choose the file again, or export it again from the program that made it.`, $('file'));
+    }
     const name = $('name').value.trim() || file.name;
 
     announcedUpload = -1;
     setUploading(true, file.name);
     setUploadProgress(0);
     try {
-      const upload = await api('POST', '/uploads', { filename: file.name, contentType: type });
+      const upload = await api('POST', '/uploads', { filename: file.name, contentType: type, size: file.size });
       await put(upload, file);
       announce('Your file is sent. Starting the job…');
       const job = await api('POST', '/jobs', { input: upload.key, presets, name });
@@ -488,7 +521,10 @@
       const j = await api('GET', '/jobs/' + encodeURIComponent(id));
       if (gen !== jobGen) return;
       renderJob(j);
-      if (OPEN.has(j.state)) follow(id, gen);
+      if (OPEN.has(j.state)) {
+        if (live === 'poll') pollJob(id, gen, FOLLOW_POLL_MS);
+        else follow(id, gen);
+      }
     } catch (e) {
       if (gen !== jobGen) return;
       $('job-card').setAttribute('aria-busy', 'false');
@@ -521,17 +557,27 @@
     };
   }
 
-  function pollJob(id, gen) {
+  // pollJob asks for the job every few seconds until it ends. Each ask
+  // names the view the page has (If-None-Match), so while nothing changes
+  // the service answers 304 with no body, at a fraction of the cost.
+  function pollJob(id, gen, every, tag) {
     jobPoll = setTimeout(async () => {
       if (gen !== jobGen) return;
       try {
-        const j = await api('GET', '/jobs/' + encodeURIComponent(id));
+        const headers = { Accept: 'application/json' };
+        if (tag) headers['If-None-Match'] = tag;
+        const res = await fetch('/jobs/' + encodeURIComponent(id), { headers, credentials: 'same-origin', cache: 'no-store' });
         if (gen !== jobGen) return;
-        renderJob(j);
-        if (!OPEN.has(j.state)) { refreshInbox(); return; }
+        if (res.ok) {
+          tag = res.headers.get('ETag') || '';
+          const j = await res.json();
+          if (gen !== jobGen) return;
+          renderJob(j);
+          if (!OPEN.has(j.state)) { refreshInbox(); return; }
+        }
       } catch { /* try again below */ }
-      pollJob(id, gen);
-    }, POLL_MS);
+      pollJob(id, gen, every, tag);
+    }, every || POLL_MS);
   }
 
   function renderJob(j) {
@@ -733,9 +779,15 @@
     document.addEventListener('visibilitychange', () => { if (!document.hidden) tick(); });
 
     try {
+      await redeemInvite();
+    } catch (e) {
+      showError("We couldn't sign you in with this invite: " + e.message);
+    }
+    try {
       await session();
     } catch (e) {
-      showError("We couldn't start your session: " + e.message);
+      if (e.status === 401) showInviteOnly(e.message);
+      else showError("We couldn't start your session: " + e.message);
     }
     loadPresets();
     route(false);

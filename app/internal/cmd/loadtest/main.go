@@ -10,7 +10,8 @@
 // measured in the same run, so that every figure reads as a ratio against a
 // baseline rather than as an absolute that depends on the machine.
 //
-// Then it runs the whole one-machine pipeline (see pipelineBench).
+// Then it measures what open job pages cost on Lambda (see lambdaPagesBench)
+// and runs the whole one-machine pipeline (see pipelineBench).
 //
 // Usage: loadtest -server bin/server [-conns 32] [-duration 4s] [-pipeline-jobs 12]
 package main
@@ -54,6 +55,9 @@ type options struct {
 
 	pipelineJobs, pipelineConcurrency int
 	pipelineSeconds                   float64
+
+	lambdaPages              int
+	lambdaWindow, lambdaPoll time.Duration
 }
 
 func main() {
@@ -65,8 +69,29 @@ func main() {
 	flag.IntVar(&o.pipelineJobs, "pipeline-jobs", 12, "jobs through the local pipeline (0 skips that part)")
 	flag.IntVar(&o.pipelineConcurrency, "pipeline-concurrency", runtime.NumCPU(), "jobs the local engine runs at once")
 	flag.Float64Var(&o.pipelineSeconds, "pipeline-seconds", 10, "length of each job's input, in seconds")
+	flag.IntVar(&o.lambdaPages, "lambda-pages", 100, "open job pages in the Lambda live-updates part (0 skips it)")
+	flag.DurationVar(&o.lambdaWindow, "lambda-window", 12*time.Second, "how long the pages stay open, each way")
+	flag.DurationVar(&o.lambdaPoll, "lambda-poll", 3*time.Second, "how often a polling page asks (the page's own interval)")
+	parts := flag.String("parts", "endpoint,lambda,pipeline", "which parts to run, comma-separated")
 	flag.Parse()
-	err := run(o)
+	want := map[string]bool{}
+	for _, p := range strings.Split(*parts, ",") {
+		want[strings.TrimSpace(p)] = true
+	}
+	if !want["lambda"] {
+		o.lambdaPages = 0
+	}
+	if !want["pipeline"] {
+		o.pipelineJobs = 0
+	}
+	var err error
+	if want["endpoint"] {
+		err = run(o)
+	}
+	if err == nil && o.lambdaPages > 0 {
+		fmt.Println()
+		err = lambdaPagesBench(o.lambdaPages, o.lambdaWindow, o.lambdaPoll)
+	}
 	if err == nil && o.pipelineJobs > 0 {
 		fmt.Println()
 		err = pipelineBench(o.server, o.pipelineJobs, o.pipelineConcurrency, o.pipelineSeconds)

@@ -118,11 +118,11 @@ func submit(base, token, input, name string) (string, error) {
 		Key, URL, Method string
 		Headers          map[string]string
 	}
-	if err := call(base, token, "POST", "/uploads", map[string]string{"filename": name, "contentType": "audio/wav"}, &up); err != nil {
-		return "", err
-	}
 	data, err := os.ReadFile(input)
 	if err != nil {
+		return "", err
+	}
+	if err := call(base, token, "POST", "/uploads", map[string]any{"filename": name, "contentType": "audio/wav", "size": len(data)}, &up); err != nil {
 		return "", err
 	}
 	req, _ := http.NewRequest(up.Method, up.URL, bytes.NewReader(data))
