@@ -334,11 +334,18 @@
     announce('You are signed in.');
   }
 
-  // showInviteOnly tells a browser without a session how to get one.
-  function showInviteOnly(message) {
+  // signedOut is true on a service by invitation until this browser has
+  // opened an invite link: there are no jobs or messages to show yet.
+  let signedOut = false;
+
+  // showInviteOnly tells a browser without a session how to get one, in
+  // place of everything it cannot use yet.
+  function showInviteOnly() {
+    signedOut = true;
     $('invite-only').hidden = false;
-    $('invite-only-text').textContent = message;
     $('upload-form').hidden = true;
+    $('jobs-card').hidden = true;
+    $('nav-inbox').parentElement.hidden = true;
   }
 
   async function startJob(ev) {
@@ -764,7 +771,7 @@
   // ---- Start ----------------------------------------------------------------
 
   function tick() {
-    if (document.hidden) return;
+    if (document.hidden || signedOut) return;
     if (currentView === 'home') refreshJobs();
     refreshInbox();
   }
@@ -786,8 +793,12 @@
     try {
       await session();
     } catch (e) {
-      if (e.status === 401) showInviteOnly(e.message);
+      if (e.status === 401) showInviteOnly();
       else showError("We couldn't start your session: " + e.message);
+    }
+    if (signedOut) {
+      show('home', false);
+      return;
     }
     loadPresets();
     route(false);
