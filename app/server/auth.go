@@ -103,11 +103,11 @@ func (s *Server) authenticate() gin.HandlerFunc {
 		}
 		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
 			if !sameOrigin(c.Request) {
-				c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": "this request came from another site"})
+				abortJSON(c, http.StatusForbidden, gin.H{"error": "this request came from another site"})
 				return
 			}
 			if subtle.ConstantTimeCompare([]byte(c.GetHeader(csrfHeader)), []byte(s.csrfToken(sess.owner))) != 1 {
-				c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": "the " + csrfHeader + " header is missing or stale: reload the page"})
+				abortJSON(c, http.StatusForbidden, gin.H{"error": "the " + csrfHeader + " header is missing or stale: reload the page"})
 				return
 			}
 		}
@@ -144,7 +144,7 @@ func (s *Server) isOperator(token string) bool {
 
 func unauthorized(c *gin.Context, why string) {
 	c.Header("WWW-Authenticate", `Bearer realm="transcoder"`)
-	c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": why})
+	abortJSON(c, http.StatusUnauthorized, gin.H{"error": why})
 }
 
 // browserSession is what a valid session cookie says.
@@ -291,10 +291,10 @@ func (s *Server) handleSession() gin.HandlerFunc {
 		c.Header("Cache-Control", "no-store")
 		sess, err := s.ensureSession(c)
 		if err != nil {
-			c.JSON(http.StatusUnauthorized, gin.H{"error": err.Error(), "signIn": s.deps.SignIn})
+			c.PureJSON(http.StatusUnauthorized, gin.H{"error": err.Error(), "signIn": s.deps.SignIn})
 			return
 		}
-		c.JSON(http.StatusOK, s.sessionView(sess))
+		c.PureJSON(http.StatusOK, s.sessionView(sess))
 	}
 }
 

@@ -71,7 +71,7 @@ func (s *Server) handleDelivery() gin.HandlerFunc {
 		s.deps.Logger.LogAttrs(ctx, level, "sns delivery", attrs...)
 
 		if o.err != nil && o.status != http.StatusOK {
-			c.JSON(o.status, gin.H{"error": o.err.Error()})
+			c.PureJSON(o.status, gin.H{"error": o.err.Error()})
 			return
 		}
 		// Labels are plain words: no JSON escaping is needed.
@@ -201,6 +201,6 @@ func refusal(err error) outcome {
 func methodNotAllowed(allow string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Header("Allow", allow)
-		c.JSON(http.StatusMethodNotAllowed, gin.H{"error": "use " + allow})
+		c.PureJSON(http.StatusMethodNotAllowed, gin.H{"error": "use " + allow})
 	}
 }

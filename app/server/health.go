@@ -10,9 +10,9 @@ import (
 func (s *Server) handleHealthz() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !s.ready.Load() {
-			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready"})
+			c.PureJSON(http.StatusServiceUnavailable, gin.H{"status": "not ready"})
 			return
 		}
-		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+		c.PureJSON(http.StatusOK, gin.H{"status": "ok"})
 	}
 }

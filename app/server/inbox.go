@@ -47,7 +47,7 @@ func (s *Server) handleInbox() gin.HandlerFunc {
 				unread++
 			}
 		}
-		c.JSON(http.StatusOK, gin.H{"notices": notices, "unread": unread})
+		c.PureJSON(http.StatusOK, gin.H{"notices": notices, "unread": unread})
 	}
 }
 
@@ -57,7 +57,7 @@ func (s *Server) handleNotice(dismiss bool) gin.HandlerFunc {
 		id := c.Param("id")
 		cut := strings.LastIndexByte(id, '-')
 		if cut <= 0 {
-			c.JSON(http.StatusNotFound, gin.H{"error": "no such message"})
+			c.PureJSON(http.StatusNotFound, gin.H{"error": "no such message"})
 			return
 		}
 		jobID := id[:cut]
@@ -77,7 +77,7 @@ func (s *Server) handleNotice(dismiss bool) gin.HandlerFunc {
 			return
 		}
 		if !found {
-			c.JSON(http.StatusNotFound, gin.H{"error": "no such message"})
+			c.PureJSON(http.StatusNotFound, gin.H{"error": "no such message"})
 			return
 		}
 		s.hub.changed(jobID)
@@ -90,16 +90,16 @@ func (s *Server) handleNotice(dismiss bool) gin.HandlerFunc {
 func (s *Server) handleCallbackSecret() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if s.deps.CallbackSecret == nil {
-			c.JSON(http.StatusNotFound, gin.H{"error": "webhooks are off on this service (its operator has not set WEBHOOK_SECRET)"})
+			c.PureJSON(http.StatusNotFound, gin.H{"error": "webhooks are off on this service (its operator has not set WEBHOOK_SECRET)"})
 			return
 		}
 		c.Header("Cache-Control", "no-store")
-		c.JSON(http.StatusOK, gin.H{"secret": hex.EncodeToString(s.deps.CallbackSecret(caller(c).owner))})
+		c.PureJSON(http.StatusOK, gin.H{"secret": hex.EncodeToString(s.deps.CallbackSecret(caller(c).owner))})
 	}
 }
 
 // handlePresets lists the outputs a job can ask for.
 func (s *Server) handlePresets() gin.HandlerFunc {
 	all := presets.All()
-	return func(c *gin.Context) { c.JSON(http.StatusOK, all) }
+	return func(c *gin.Context) { c.PureJSON(http.StatusOK, all) }
 }

@@ -76,7 +76,7 @@ func (s *Server) handleCreateInvite() gin.HandlerFunc {
 			return
 		}
 		s.deps.Logger.Info("invite created", "invite", inv.ID, "owner", inv.Owner, "uses", inv.Uses, "expires_at", inv.ExpiresAt)
-		c.JSON(http.StatusCreated, s.inviteView(c, inv))
+		c.PureJSON(http.StatusCreated, s.inviteView(c, inv))
 	}
 }
 
@@ -92,7 +92,7 @@ func (s *Server) handleListInvites() gin.HandlerFunc {
 		for i, inv := range list {
 			views[i] = s.inviteView(c, inv)
 		}
-		c.JSON(http.StatusOK, gin.H{"invites": views})
+		c.PureJSON(http.StatusOK, gin.H{"invites": views})
 	}
 }
 
@@ -103,7 +103,7 @@ func (s *Server) handleRevokeInvite() gin.HandlerFunc {
 		inv, err := s.deps.Invites.RevokeInvite(c.Request.Context(), c.Param("id"), time.Now().UTC())
 		switch {
 		case errors.Is(err, jobs.ErrNotFound):
-			c.JSON(http.StatusNotFound, gin.H{"error": "no such invite"})
+			c.PureJSON(http.StatusNotFound, gin.H{"error": "no such invite"})
 			return
 		case err != nil:
 			s.unavailable(c, "revoking the invite", err)
@@ -111,7 +111,7 @@ func (s *Server) handleRevokeInvite() gin.HandlerFunc {
 		}
 		s.invites.forget(inv.ID)
 		s.deps.Logger.Info("invite revoked", "invite", inv.ID, "owner", inv.Owner)
-		c.JSON(http.StatusOK, s.inviteView(c, inv))
+		c.PureJSON(http.StatusOK, s.inviteView(c, inv))
 	}
 }
 
@@ -127,7 +127,7 @@ func (s *Server) handleRedeemInvite() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Header("Cache-Control", "no-store")
 		if !sameOrigin(c.Request) {
-			c.JSON(http.StatusForbidden, gin.H{"error": "this request came from another site"})
+			c.PureJSON(http.StatusForbidden, gin.H{"error": "this request came from another site"})
 			return
 		}
 		var req redeemRequest
@@ -154,7 +154,7 @@ func (s *Server) handleRedeemInvite() gin.HandlerFunc {
 		sess := browserSession{owner: inv.Owner, invite: inv.ID}
 		s.setSession(c, sess)
 		s.deps.Logger.Info("invite opened", "invite", inv.ID, "owner", inv.Owner, "used", inv.Used, "uses", inv.Uses)
-		c.JSON(http.StatusOK, s.sessionView(sess))
+		c.PureJSON(http.StatusOK, s.sessionView(sess))
 	}
 }
 

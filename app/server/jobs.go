@@ -80,7 +80,7 @@ func (s *Server) handleCreateUpload() gin.HandlerFunc {
 			s.unavailable(c, "presigning an upload", err)
 			return
 		}
-		c.JSON(http.StatusCreated, gin.H{"key": key, "url": p.URL, "method": p.Method, "headers": p.Headers, "expiresAt": p.ExpiresAt})
+		c.PureJSON(http.StatusCreated, gin.H{"key": key, "url": p.URL, "method": p.Method, "headers": p.Headers, "expiresAt": p.ExpiresAt})
 	}
 }
 
@@ -137,7 +137,7 @@ func (s *Server) handleCreateJob() gin.HandlerFunc {
 		}
 		obj, err := s.deps.Storage.Head(ctx, input)
 		if errors.Is(err, s3.ErrNotFound) {
-			c.JSON(http.StatusNotFound, gin.H{"error": "input " + strconv.Quote(req.Input) + " does not exist: upload the file to the URL POST /uploads answered, then submit the job"})
+			c.PureJSON(http.StatusNotFound, gin.H{"error": "input " + strconv.Quote(req.Input) + " does not exist: upload the file to the URL POST /uploads answered, then submit the job"})
 			return
 		} else if err != nil {
 			s.unavailable(c, "checking the input", err)
@@ -192,11 +192,11 @@ func (s *Server) handleCreateJob() gin.HandlerFunc {
 			s.deps.Logger.Warn("giving back a running place", "job_id", id, "err", err)
 		}
 		if err != nil {
-			c.JSON(http.StatusBadGateway, gin.H{"error": u.Error.Message, "job": s.view(ctx, ch.Job)})
+			c.PureJSON(http.StatusBadGateway, gin.H{"error": u.Error.Message, "job": s.view(ctx, ch.Job)})
 			return
 		}
 		s.deps.Logger.Info("job submitted", "job_id", id, "engine_job_id", engineID, "presets", names)
-		c.JSON(http.StatusCreated, s.view(ctx, ch.Job))
+		c.PureJSON(http.StatusCreated, s.view(ctx, ch.Job))
 	}
 }
 
@@ -226,7 +226,7 @@ func (s *Server) handleListJobs() gin.HandlerFunc {
 		for i, j := range page.Jobs {
 			views[i] = s.view(c.Request.Context(), j)
 		}
-		c.JSON(http.StatusOK, gin.H{"jobs": views, "next": page.Next})
+		c.PureJSON(http.StatusOK, gin.H{"jobs": views, "next": page.Next})
 	}
 }
 
@@ -247,7 +247,7 @@ func (s *Server) handleGetJob() gin.HandlerFunc {
 			c.Status(http.StatusNotModified)
 			return
 		}
-		c.JSON(http.StatusOK, s.view(c.Request.Context(), j))
+		c.PureJSON(http.StatusOK, s.view(c.Request.Context(), j))
 	}
 }
 
@@ -274,7 +274,7 @@ func (s *Server) ownJob(c *gin.Context) (*jobs.Job, bool) {
 	j, err := s.deps.Store.Get(c.Request.Context(), c.Param("id"))
 	switch {
 	case errors.Is(err, jobs.ErrNotFound) || err == nil && !caller(c).sees(j):
-		c.JSON(http.StatusNotFound, gin.H{"error": "no such job"})
+		c.PureJSON(http.StatusNotFound, gin.H{"error": "no such job"})
 		return nil, false
 	case err != nil:
 		s.unavailable(c, "reading a job", err)
@@ -320,16 +320,15 @@ func (s *Server) view(ctx context.Context, j *jobs.Job) jobView {
 
 // decode reads a JSON request body into v, or answers 400 saying why.
 func decode(c *gin.Context, v any) bool {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10)
-	if err := c.ShouldBindJSON(v); err != nil {
-		badRequest(c, "the body is not the JSON this endpoint takes: %v", err)
+	if err := decodeStrict(http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10), v); err != nil {
+		badRequest(c, "%v", err)
 		return false
 	}
 	return true
 }
 
 func badRequest(c *gin.Context, format string, args ...any) {
-	c.JSON(http.StatusBadRequest, gin.H{"error": fmt.Sprintf(format, args...)})
+	c.PureJSON(http.StatusBadRequest, gin.H{"error": fmt.Sprintf(format, args...)})
 }
 
 // refuse answers a quota's refusal: 429 naming the limit and its value
@@ -342,7 +341,7 @@ func (s *Server) refuse(c *gin.Context, field string, err error) {
 		if ex.RetryAfter > 0 {
 			c.Header("Retry-After", strconv.Itoa(int(ex.RetryAfter.Round(time.Second)/time.Second)))
 		}
-		c.JSON(http.StatusTooManyRequests, gin.H{"error": ex.Message, "limit": ex.Limit, "value": ex.Value})
+		c.PureJSON(http.StatusTooManyRequests, gin.H{"error": ex.Message, "limit": ex.Limit, "value": ex.Value})
 	case errors.Is(err, quotas.ErrEmpty):
 		if field != "" {
 			badRequest(c, "%s: %v", field, err)
@@ -357,7 +356,7 @@ func (s *Server) refuse(c *gin.Context, field string, err error) {
 // unavailable answers 503 for a failure of our own, logging the cause.
 func (s *Server) unavailable(c *gin.Context, doing string, err error) {
 	s.deps.Logger.Error(doing, "path", c.Request.URL.Path, "err", err)
-	c.JSON(http.StatusServiceUnavailable, gin.H{"error": doing + " failed; try again"})
+	c.PureJSON(http.StatusServiceUnavailable, gin.H{"error": doing + " failed; try again"})
 }
 
 // View is the job as the API shows it, download URLs included; webhook

@@ -123,7 +123,7 @@ func (s *Server) handleJobEvents() gin.HandlerFunc {
 			done, limit := s.hub.open(who.owner)
 			if done == nil {
 				c.Header("Retry-After", "30")
-				c.JSON(http.StatusTooManyRequests, gin.H{"error": limit})
+				c.PureJSON(http.StatusTooManyRequests, gin.H{"error": limit})
 				return
 			}
 			defer done()

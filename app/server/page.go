@@ -31,11 +31,11 @@ func (s *Server) handleAsset() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		name := strings.TrimPrefix(path.Clean(c.Request.URL.Path), "/")
 		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead || name == "" || name == "index.html" {
-			c.JSON(http.StatusNotFound, gin.H{"error": "not found"})
+			c.PureJSON(http.StatusNotFound, gin.H{"error": "not found"})
 			return
 		}
 		if st, err := fs.Stat(s.deps.Assets, name); err != nil || st.IsDir() {
-			c.JSON(http.StatusNotFound, gin.H{"error": "not found"})
+			c.PureJSON(http.StatusNotFound, gin.H{"error": "not found"})
 			return
 		}
 		c.Header("X-Content-Type-Options", "nosniff")

@@ -143,9 +143,16 @@ func (s *Server) recoverer() gin.HandlerFunc {
 					panic(v)
 				}
 				s.deps.Logger.Error("panic serving request", "path", c.Request.URL.Path, "panic", v)
-				c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
+				abortJSON(c, http.StatusInternalServerError, gin.H{"error": "internal error"})
 			}
 		}()
 		c.Next()
 	}
+}
+
+// abortJSON answers obj with status and stops the request's handlers. Like
+// every answer of the service, the JSON is not HTML-escaped: "<" stays "<".
+func abortJSON(c *gin.Context, status int, obj any) {
+	c.Abort()
+	c.PureJSON(status, obj)
 }

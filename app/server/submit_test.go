@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -237,4 +238,27 @@ func h(s *submitting) *harness { return s.harness }
 // job's id in its user metadata, as the engine passes it.
 func mcEventFor(jobID, status string, at time.Time, detail string) string {
 	return strings.Replace(mcEvent("mc-"+jobID, status, at, detail), `"userMetadata":{}`, fmt.Sprintf(`"userMetadata":{%q:%q}`, jobs.MetadataJobID, jobID), 1)
+}
+
+func TestRefusalsAreJSONThatIsNotHTMLEscapedAndNameTheFieldAtFault(t *testing.T) {
+	s := newSubmitting(t, quotas.Limits{})
+	for _, tt := range []struct{ body, want string }{
+		{`{"input":"<b>x</b>","presets":["mp3"]}`, `"input: \"<b>x</b>\" is not one of your uploads`},
+		{`{"input":"k","presets":["mp3"],"callback_url":"https://example.com/hook"}`, `unknown field callback_url: did you mean callbackUrl?`},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, s.url+"/jobs", strings.NewReader(tt.body))
+		req.Header.Set("Authorization", "Bearer "+aliceKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(raw), tt.want) {
+			t.Errorf("POST /jobs %s: %d %s, want 400 saying %s", tt.body, resp.StatusCode, raw, tt.want)
+		}
+	}
+	if len(s.engine.started) != 0 {
+		t.Fatalf("a refused request started %d jobs", len(s.engine.started))
+	}
 }
