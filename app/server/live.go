@@ -110,7 +110,8 @@ const (
 )
 
 // handleJobEvents streams the job view as Server-Sent Events: the current
-// view at once, then a new one after every change.
+// view at once, then a new one after every change, and a final "end" event
+// once the job is terminal, after which the stream closes.
 func (s *Server) handleJobEvents() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		j, ok := s.ownJob(c)
@@ -148,7 +149,17 @@ func (s *Server) handleJobEvents() gin.HandlerFunc {
 			c.Writer.Flush()
 			return true
 		}
+		// end tells the browser the job is over, so that it closes the
+		// stream rather than reconnecting to a job that cannot change.
+		end := func() {
+			c.Writer.Write([]byte("event: end\ndata: {}\n\n"))
+			c.Writer.Flush()
+		}
 		if !send(j) {
+			return
+		}
+		if j.State.Terminal() {
+			end()
 			return
 		}
 		version := j.Version
@@ -156,12 +167,12 @@ func (s *Server) handleJobEvents() gin.HandlerFunc {
 		defer poll.Stop()
 		alive := time.NewTicker(streamKeepAlive)
 		defer alive.Stop()
-		end := time.After(s.deps.StreamLifetime)
+		lifetime := time.After(s.deps.StreamLifetime)
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-end:
+			case <-lifetime:
 				return
 			case <-alive.C:
 				if _, err := c.Writer.Write([]byte(": keep-alive\n\n")); err != nil {
@@ -178,6 +189,10 @@ func (s *Server) handleJobEvents() gin.HandlerFunc {
 			}
 			version = cur.Version
 			if !send(cur) {
+				return
+			}
+			if cur.State.Terminal() {
+				end()
 				return
 			}
 		}

@@ -442,6 +442,51 @@ func (h *harness) openStream(id, key string) (*http.Response, error) {
 	return resp, err
 }
 
+func TestAStreamSaysEndOnceTheJobIsOverAndCloses(t *testing.T) {
+	h := newHarness(t)
+	now := time.Now()
+	h.deliver(h.signer.Notification(mcEvent("j1", "PROGRESSING", now, ""), now))
+	req, _ := http.NewRequest(http.MethodGet, h.url+"/jobs/j1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			if name, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+				events <- name
+			}
+		}
+		close(events)
+	}()
+	if e := <-events; e != "job" {
+		t.Fatalf("first event %q", e)
+	}
+	h.deliver(h.signer.Notification(complete("j1", now.Add(time.Second)), now))
+	var rest []string
+	timeout := time.After(30 * time.Second)
+	for done := false; !done; {
+		select {
+		case e, ok := <-events:
+			if !ok {
+				done = true
+				break
+			}
+			rest = append(rest, e)
+		case <-timeout:
+			t.Fatalf("the stream stayed open after the job ended; events %v", rest)
+		}
+	}
+	if len(rest) != 2 || rest[0] != "job" || rest[1] != "end" {
+		t.Fatalf("after COMPLETE the stream sent %v, want [job end] and then closed", rest)
+	}
+}
+
 func TestAnOwnerMayHoldOnlyAFewLiveStreamsAtOnce(t *testing.T) {
 	const aliceKey = "alice-key-0123456789"
 	h := newHarness(t, func(d *server.Deps) { d.APIKeys = map[string]string{aliceKey: "alice"} })
@@ -498,7 +543,7 @@ func TestAnOwnerMayHoldOnlyAFewLiveStreamsAtOnce(t *testing.T) {
 func TestAStreamEndsAfterItsLifetimeSoTheBrowserReconnects(t *testing.T) {
 	h := newHarness(t, func(d *server.Deps) { d.StreamLifetime = 100 * time.Millisecond })
 	now := time.Now()
-	h.deliver(h.signer.Notification(complete("j1", now), now))
+	h.deliver(h.signer.Notification(mcEvent("j1", "PROGRESSING", now, ""), now))
 	resp, err := h.openStream("j1", token)
 	if err != nil {
 		t.Fatal(err)

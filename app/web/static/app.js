@@ -557,6 +557,11 @@
         refreshInbox();
       }
     });
+    // The service says when the job is over: nothing more will come.
+    events.addEventListener('end', () => {
+      if (events) events.close();
+      events = null;
+    });
     events.onerror = () => {
       if (gen !== jobGen || !events || events.readyState !== EventSource.CLOSED) return;
       events = null;
