@@ -165,6 +165,19 @@ func (s *Storage) PresignDownload(ctx context.Context, uri string, ttl time.Dura
 	return req.URL, nil
 }
 
+// Delete removes the object at uri (an s3:// URI); removing one that does
+// not exist is not an error, as in S3.
+func (s *Storage) Delete(ctx context.Context, uri string) error {
+	bucket, key, err := ParseURI(uri)
+	if err != nil {
+		return err
+	}
+	if _, err := s.client.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}); err != nil {
+		return opError("delete", uri, err)
+	}
+	return nil
+}
+
 // Head returns the size, content type and ETag of the object at uri, or an
 // error wrapping ErrNotFound if the object or its bucket does not exist. The
 // uploads API uses it to learn that a presigned upload has arrived.

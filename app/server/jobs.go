@@ -129,75 +129,82 @@ func (s *Server) handleCreateJob() gin.HandlerFunc {
 				return
 			}
 		}
-		ctx := c.Request.Context()
-		input := s.deps.Storage.InputURI(req.Input)
-		if _, _, err := s3.ParseURI(input); err != nil {
-			badRequest(c, "input: %q is not one of your uploads: send the key POST /uploads answered", req.Input)
-			return
-		}
-		obj, err := s.deps.Storage.Head(ctx, input)
-		if errors.Is(err, s3.ErrNotFound) {
-			c.PureJSON(http.StatusNotFound, gin.H{"error": "input " + strconv.Quote(req.Input) + " does not exist: upload the file to the URL POST /uploads answered, then submit the job"})
-			return
-		} else if err != nil {
-			s.unavailable(c, "checking the input", err)
-			return
-		}
-		// Checked again on the object itself: storage is the truth.
-		if err := s.deps.Quotas.CheckUpload(obj.Size); err != nil {
-			s.refuse(c, "input", err)
-			return
-		}
-		if req.Name == "" {
-			req.Name = path.Base(req.Input)
-		}
-
-		id := newID("j")
-		admission, err := s.deps.Quotas.Admit(ctx, who.owner, req.Input, id, who.operator)
-		if err != nil {
-			s.refuse(c, "", err)
-			return
-		}
-		names := make([]string, len(ps))
-		for i, p := range ps {
-			names[i] = p.Name
-		}
-		meta := map[string]string{jobs.MetadataJobID: id}
-		submitted, err := s.deps.Store.Apply(ctx, &jobs.Update{
-			JobID: id, Owner: who.owner, Name: req.Name, Presets: names, Engine: s.deps.Engine, CallbackURL: req.CallbackURL,
-			At: time.Now(), State: jobs.Submitted, Input: &jobs.Input{URI: input}, Metadata: meta,
-		})
-		if err != nil {
-			admission.Undo(context.WithoutCancel(ctx)) //nolint:errcheck // a leftover running place is swept when the limit is next met
-			s.unavailable(c, "storing the job", err)
-			return
-		}
-		// Webhook calls go out once the engine has the job (below).
-		s.hub.changed(submitted.Job.ID)
-		engineID, err := s.deps.Transcoder.Start(ctx, jobs.StartRequest{
-			JobID: id, Owner: who.owner, Input: input, OutputPrefix: s.deps.Storage.OutputURI("jobs/" + id + "/"), Presets: ps, Metadata: meta,
-		})
-		u := &jobs.Update{JobID: id, EngineJobID: engineID, At: time.Now()}
-		if err != nil {
-			s.deps.Logger.Error("starting a job", "job_id", id, "err", err)
-			u.State, u.Error = jobs.Failed, &jobs.Failure{Code: "START_FAILED", Message: "the transcoding engine refused the job: " + err.Error()}
-		}
-		ch, aerr := s.deps.Store.Apply(ctx, u)
-		if aerr != nil {
-			s.unavailable(c, "storing the job", aerr)
-			return
-		}
-		s.changed(ch.Job)
-		if err := s.deps.Quotas.Ended(ctx, ch.Job); err != nil {
-			s.deps.Logger.Warn("giving back a running place", "job_id", id, "err", err)
-		}
-		if err != nil {
-			c.PureJSON(http.StatusBadGateway, gin.H{"error": u.Error.Message, "job": s.view(ctx, ch.Job)})
-			return
-		}
-		s.deps.Logger.Info("job submitted", "job_id", id, "engine_job_id", engineID, "presets", names)
-		c.PureJSON(http.StatusCreated, s.view(ctx, ch.Job))
+		s.submit(c, who, req, ps)
 	}
+}
+
+// submit starts the job req asks for, on behalf of who, and answers for it:
+// the quotas are checked, the job is stored SUBMITTED, then the engine is
+// asked. It is what POST /jobs and a retry share.
+func (s *Server) submit(c *gin.Context, who identity, req createJobRequest, ps []presets.Preset) {
+	ctx := c.Request.Context()
+	input := s.deps.Storage.InputURI(req.Input)
+	if _, _, err := s3.ParseURI(input); err != nil {
+		badRequest(c, "input: %q is not one of your uploads: send the key POST /uploads answered", req.Input)
+		return
+	}
+	obj, err := s.deps.Storage.Head(ctx, input)
+	if errors.Is(err, s3.ErrNotFound) {
+		c.PureJSON(http.StatusNotFound, gin.H{"error": "input " + strconv.Quote(req.Input) + " does not exist: upload the file to the URL POST /uploads answered, then submit the job"})
+		return
+	} else if err != nil {
+		s.unavailable(c, "checking the input", err)
+		return
+	}
+	// Checked again on the object itself: storage is the truth.
+	if err := s.deps.Quotas.CheckUpload(obj.Size); err != nil {
+		s.refuse(c, "input", err)
+		return
+	}
+	if req.Name == "" {
+		req.Name = path.Base(req.Input)
+	}
+
+	id := newID("j")
+	admission, err := s.deps.Quotas.Admit(ctx, who.owner, req.Input, id, who.operator)
+	if err != nil {
+		s.refuse(c, "", err)
+		return
+	}
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.Name
+	}
+	meta := map[string]string{jobs.MetadataJobID: id}
+	submitted, err := s.deps.Store.Apply(ctx, &jobs.Update{
+		JobID: id, Owner: who.owner, Name: req.Name, Presets: names, Engine: s.deps.Engine, CallbackURL: req.CallbackURL,
+		At: time.Now(), State: jobs.Submitted, Input: &jobs.Input{URI: input}, Metadata: meta,
+	})
+	if err != nil {
+		admission.Undo(context.WithoutCancel(ctx)) //nolint:errcheck // a leftover running place is swept when the limit is next met
+		s.unavailable(c, "storing the job", err)
+		return
+	}
+	// Webhook calls go out once the engine has the job (below).
+	s.hub.changed(submitted.Job.ID)
+	engineID, err := s.deps.Transcoder.Start(ctx, jobs.StartRequest{
+		JobID: id, Owner: who.owner, Input: input, OutputPrefix: s.deps.Storage.OutputURI("jobs/" + id + "/"), Presets: ps, Metadata: meta,
+	})
+	u := &jobs.Update{JobID: id, EngineJobID: engineID, At: time.Now()}
+	if err != nil {
+		s.deps.Logger.Error("starting a job", "job_id", id, "err", err)
+		u.State, u.Error = jobs.Failed, &jobs.Failure{Code: "START_FAILED", Message: "the transcoding engine refused the job: " + err.Error()}
+	}
+	ch, aerr := s.deps.Store.Apply(ctx, u)
+	if aerr != nil {
+		s.unavailable(c, "storing the job", aerr)
+		return
+	}
+	s.changed(ch.Job)
+	if qerr := s.deps.Quotas.Ended(ctx, ch.Job); qerr != nil {
+		s.deps.Logger.Warn("giving back a running place", "job_id", id, "err", qerr)
+	}
+	if err != nil {
+		c.PureJSON(http.StatusBadGateway, gin.H{"error": u.Error.Message, "job": s.view(ctx, ch.Job)})
+		return
+	}
+	s.deps.Logger.Info("job submitted", "job_id", id, "engine_job_id", engineID, "presets", names)
+	c.PureJSON(http.StatusCreated, s.view(ctx, ch.Job))
 }
 
 // handleListJobs lists the caller's jobs, newest first, a page at a time.

@@ -52,5 +52,8 @@ func (s *Server) routes() {
 	if s.deps.Storage != nil && s.deps.Transcoder != nil {
 		api.POST("/uploads", s.handleCreateUpload())
 		api.POST("/jobs", s.handleCreateJob())
+		api.DELETE("/jobs/:id", s.handleCancelJob())
+		api.POST("/jobs/:id/cancel", s.handleCancelJob())
+		api.POST("/jobs/:id/retry", s.handleRetryJob())
 	}
 }

@@ -50,7 +50,10 @@ type submitting struct {
 	engine  *recordingEngine
 }
 
-const aliceKey = "alice-key-0123456789"
+const (
+	aliceKey = "alice-key-0123456789"
+	bobKey   = "bob-key-0123456789ab"
+)
 
 func newSubmitting(t *testing.T, limits quotas.Limits, opts ...func(*server.Deps)) *submitting {
 	t.Helper()
@@ -67,7 +70,7 @@ func newSubmitting(t *testing.T, limits quotas.Limits, opts ...func(*server.Deps
 	s := &submitting{storage: s3.New(client, "input-bucket", "output-bucket"), engine: &recordingEngine{}}
 	s.harness = newHarness(t, append([]func(*server.Deps){func(d *server.Deps) {
 		d.Storage, d.Transcoder, d.Engine = s.storage, s.engine, jobs.MediaConvert
-		d.APIKeys = map[string]string{aliceKey: "alice"}
+		d.APIKeys = map[string]string{aliceKey: "alice", bobKey: "bob"}
 		d.Quotas = &quotas.Keeper{Limits: limits, Tallies: d.Store.(jobs.Tallies), Jobs: d.Store}
 	}}, opts...)...)
 	return s
@@ -260,5 +263,75 @@ func TestRefusalsAreJSONThatIsNotHTMLEscapedAndNameTheFieldAtFault(t *testing.T)
 	}
 	if len(s.engine.started) != 0 {
 		t.Fatalf("a refused request started %d jobs", len(s.engine.started))
+	}
+}
+
+func TestAJobIsCanceledOnItsEngineOnceAndItsPlaceComesBack(t *testing.T) {
+	s := newSubmitting(t, quotas.Limits{JobsRunning: 1})
+	a := s.submit(aliceKey, s.upload(100))
+	if a.status != http.StatusCreated {
+		t.Fatalf("POST /jobs: %d %v", a.status, a.body)
+	}
+	id := a.body["id"].(string)
+	if b := s.as(bobKey, http.MethodDelete, "/jobs/"+id, nil); b.status != http.StatusNotFound {
+		t.Fatalf("another owner canceling: %d %v, want 404", b.status, b.body)
+	}
+	c := s.as(aliceKey, http.MethodDelete, "/jobs/"+id, nil)
+	if c.status != http.StatusOK || c.body["state"] != "CANCELED" {
+		t.Fatalf("DELETE /jobs/:id: %d %v", c.status, c.body)
+	}
+	if len(s.engine.canceled) != 1 || s.engine.canceled[0] != "mc-"+id {
+		t.Fatalf("the engine was asked to cancel %v", s.engine.canceled)
+	}
+	// The engine's own CANCELED event, and a second cancel, change nothing.
+	now := time.Now()
+	if d := h(s).deliver(s.signer.Notification(mcEventFor(id, "CANCELED", now, ""), now)); d.status != 200 || d.body["outcome"] != "duplicate" {
+		t.Fatalf("the engine's CANCELED: %d %v", d.status, d.body)
+	}
+	if again := s.as(aliceKey, http.MethodPost, "/jobs/"+id+"/cancel", nil); again.status != http.StatusConflict || !strings.Contains(again.body["error"].(string), "already ended") {
+		t.Fatalf("a second cancel: %d %v", again.status, again.body)
+	}
+	j, _ := s.job(id)
+	canceled := 0
+	for _, tr := range j.Transitions {
+		if tr.State == jobs.Canceled {
+			canceled++
+		}
+	}
+	if canceled != 1 {
+		t.Fatalf("CANCELED recorded %d times: %+v", canceled, j.Transitions)
+	}
+	if a := s.submit(aliceKey, s.upload(100)); a.status != http.StatusCreated {
+		t.Fatalf("after the cancel the owner's running place should be free: %d %v", a.status, a.body)
+	}
+}
+
+func TestAnEndedJobIsRunAgainAsANewJobWithTheSameInputAndPresets(t *testing.T) {
+	s := newSubmitting(t, quotas.Limits{JobsPerUpload: 2})
+	key := s.upload(100)
+	a := s.as(aliceKey, http.MethodPost, "/jobs", map[string]any{"input": key, "presets": []string{"mp3", "flac"}, "name": "take one"})
+	id := a.body["id"].(string)
+	if r := s.as(aliceKey, http.MethodPost, "/jobs/"+id+"/retry", nil); r.status != http.StatusConflict || !strings.Contains(r.body["error"].(string), "not ended") {
+		t.Fatalf("retrying an open job: %d %v", r.status, r.body)
+	}
+	s.as(aliceKey, http.MethodDelete, "/jobs/"+id, nil)
+	r := s.as(aliceKey, http.MethodPost, "/jobs/"+id+"/retry", nil)
+	if r.status != http.StatusCreated || r.body["id"] == id || r.body["name"] != "take one" || r.body["owner"] != "alice" {
+		t.Fatalf("retrying a canceled job: %d %v", r.status, r.body)
+	}
+	again := s.engine.started[len(s.engine.started)-1]
+	if again.Input != s.storage.InputURI(key) || len(again.Presets) != 2 || again.Presets[0].Name != "mp3" || again.Presets[1].Name != "flac" {
+		t.Fatalf("the retry started %+v", again)
+	}
+	// A retry is a new job on the same upload: the upload's quota counts it.
+	s.as(aliceKey, http.MethodDelete, "/jobs/"+r.body["id"].(string), nil)
+	refused(t, s.as(aliceKey, http.MethodPost, "/jobs/"+id+"/retry", nil), quotas.JobsPerUpload, 2, false)
+	// Once the input is gone there is nothing to run again.
+	if err := s.storage.Delete(context.Background(), s.storage.InputURI(key)); err != nil {
+		t.Fatal(err)
+	}
+	s2 := s.as(token, http.MethodPost, "/jobs/"+id+"/retry", nil)
+	if s2.status != http.StatusNotFound || !strings.Contains(s2.body["error"].(string), "does not exist") {
+		t.Fatalf("retrying without the input: %d %v", s2.status, s2.body)
 	}
 }
