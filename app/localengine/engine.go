@@ -30,6 +30,7 @@ import (
 
 	"transcoder/app/jobs"
 	"transcoder/app/mediaconvert"
+	"transcoder/app/presets"
 )
 
 // Storage is where inputs are read and outputs written, by s3:// URI. The S3
@@ -254,24 +255,36 @@ func (e *Engine) Start(ctx context.Context, req jobs.StartRequest) (string, erro
 	for e.active[id] != nil {
 		id = mediaconvert.NewJobID(now)
 	}
+	emit := mediaconvert.Emitter{
+		JobID: id, Account: e.opts.Account, Region: e.opts.Region, Queue: e.opts.Queue,
+		UserMetadata: maps.Clone(req.Metadata),
+	}
+	if err := e.enqueue(req, emit, now, 0); err != nil {
+		return "", err
+	}
+	e.log.Info("job accepted", "job", id, "transcoderJob", req.Metadata[jobs.MetadataJobID], "input", req.Input)
+	return id, nil
+}
+
+// enqueue records the job in the journal as this instance's and queues it;
+// attempts counts the runs processes have begun. e.mu is held.
+func (e *Engine) enqueue(req jobs.StartRequest, emit mediaconvert.Emitter, acceptedAt time.Time, attempts int) error {
+	id := emit.JobID
 	j := &job{
-		emit: mediaconvert.Emitter{
-			JobID: id, Account: e.opts.Account, Region: e.opts.Region, Queue: e.opts.Queue,
-			UserMetadata: maps.Clone(req.Metadata),
-		},
+		emit:    emit,
 		req:     req,
 		workDir: filepath.Join(e.workDir, id),
 		ready:   make(chan struct{}),
 	}
 	j.entry = &entry{
-		Instance: e.instance, AcceptedAt: now, Job: j.emit, Owner: req.Owner,
-		Input: req.Input, OutputPrefix: req.OutputPrefix,
+		Instance: e.instance, AcceptedAt: acceptedAt, Job: j.emit, Owner: req.Owner,
+		Input: req.Input, OutputPrefix: req.OutputPrefix, Attempts: attempts,
 	}
 	for _, p := range req.Presets {
 		j.entry.Presets = append(j.entry.Presets, p.Name)
 	}
 	if err := e.journal.write(j.entry); err != nil {
-		return "", err
+		return err
 	}
 	j.ctx, j.cancel = context.WithCancelCause(e.ctx)
 	e.active[id] = j
@@ -280,8 +293,7 @@ func (e *Engine) Start(ctx context.Context, req jobs.StartRequest) (string, erro
 	e.wg.Add(1)
 	go e.run(j)
 	e.dispatch()
-	e.log.Info("job accepted", "job", id, "transcoderJob", req.Metadata[jobs.MetadataJobID], "input", req.Input)
-	return id, nil
+	return nil
 }
 
 // validate refuses, wrapping ErrInvalidRequest, a request that breaks the
@@ -332,17 +344,27 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// Recover reports every job that a previous process accepted and did not
-// finish: the terminal event it could not publish, if it got that far, else
-// an ERROR saying that the job was interrupted by a restart. Call it at
-// start-up, so that no job stays PROGRESSING for ever. A job is forgotten
-// once its event is published; one that could not be is reported in the
+// Recover finishes what a previous process accepted and did not: a job whose
+// end was decided gets the terminal event it could not publish; any other
+// (queued, or interrupted while it ran) is queued again under the same id
+// and runs from the start, in its owner's turn; a job interrupted again
+// after that ends ERROR, saying it was interrupted, so
+// that no job stays open for ever and none is retried for ever. Call it at
+// start-up. A job whose event could not be published is reported in the
 // error and tried again at the next Recover.
 func (e *Engine) Recover(ctx context.Context) error {
 	entries, errs := e.journal.list()
 	for _, en := range entries {
 		if en.Instance == e.instance {
 			continue // this process's own job, running or finishing
+		}
+		if en.Terminal == "" && en.Attempts < maxRuns {
+			err := e.resume(en)
+			if err == nil {
+				e.log.Info("interrupted job queued again", "job", en.Job.JobID, "runs_begun", en.Attempts)
+				continue
+			}
+			e.log.Warn("cannot run an interrupted job again; reporting it", "job", en.Job.JobID, "err", err)
 		}
 		message := []byte(en.Terminal)
 		if en.Terminal == "" {
@@ -363,6 +385,35 @@ func (e *Engine) Recover(ctx context.Context) error {
 		e.log.Info("interrupted job reported", "job", en.Job.JobID, "terminal", en.Terminal != "")
 	}
 	return errors.Join(errs...)
+}
+
+// maxRuns is how many processes may begin running one job: a job that had
+// not begun, or was interrupted once, runs again after a restart; one
+// interrupted twice may be what stops its process, and ends ERROR.
+const maxRuns = 2
+
+// resume queues an interrupted job again, as the request it was.
+func (e *Engine) resume(en *entry) error {
+	req := jobs.StartRequest{
+		JobID: en.Job.UserMetadata[jobs.MetadataJobID], Owner: en.Owner, Input: en.Input,
+		OutputPrefix: en.OutputPrefix, Metadata: maps.Clone(en.Job.UserMetadata),
+	}
+	for _, name := range en.Presets {
+		p, ok := presets.Lookup(name)
+		if !ok {
+			return fmt.Errorf("preset %q is no longer known", name)
+		}
+		req.Presets = append(req.Presets, p)
+	}
+	if err := e.validate(req); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return ErrClosed
+	}
+	return e.enqueue(req, en.Job, en.AcceptedAt, en.Attempts)
 }
 
 // run takes the job from the queue to its end: it waits for the job's turn
@@ -388,6 +439,12 @@ func (e *Engine) run(j *job) {
 	if j.ctx.Err() != nil {
 		e.finish(j, nil, nil)
 		return
+	}
+	// Counted before it runs, so that a job that stops its process is
+	// known for one at the next start.
+	j.entry.Attempts++
+	if err := e.journal.write(j.entry); err != nil {
+		e.log.Warn("cannot count the job's run in the journal", "job", j.emit.JobID, "err", err)
 	}
 	outputs, err := e.process(j)
 	e.finish(j, outputs, err)

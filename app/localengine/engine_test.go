@@ -380,7 +380,7 @@ func TestConcurrencyBoundsTheFFmpegProcessesRunningAtOnce(t *testing.T) {
 	}
 }
 
-func TestRecoverReportsTheJobsAClosedEngineLeft(t *testing.T) {
+func TestRecoverRunsAgainTheJobsAClosedEngineLeftAndGivesUpOnASecondInterruption(t *testing.T) {
 	f := newFixture(t)
 	f.storage.put(t, "s3://in/long.wav", tone(t, 20))
 	first := f.engine(t, nil)
@@ -417,16 +417,37 @@ func TestRecoverReportsTheJobsAClosedEngineLeft(t *testing.T) {
 		t.Errorf("Start after Close = %v, want ErrClosed", err)
 	}
 
+	// The next process runs them again, under the same ids, and holds the
+	// first one as it runs.
 	second := f.engine(t, nil)
+	s2 := newStopper()
+	s2.install(second)
 	if err := second.Recover(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	s2.awaitRunning(t)
+	second.Close()
+	// The third finishes those that had not run twice, and reports the one
+	// interrupted twice.
+	third := f.engine(t, nil)
+	if err := third.Recover(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	interrupted := 0
 	for _, id := range all {
-		j := f.publisher.apply(t, id)
-		if j.State != jobs.Failed || j.Error == nil || j.Error.Code != "1999" || j.Error.Message != Recovered {
-			t.Errorf("job %s is %s with %+v, want ERROR 1999 %q", id, j.State, j.Error, Recovered)
+		j, _ := f.publisher.final(t, id)
+		switch {
+		case j.State == jobs.Complete:
+		case j.State == jobs.Failed && j.Error != nil && j.Error.Code == "1999" && j.Error.Message == Recovered:
+			interrupted++
+		default:
+			t.Errorf("job %s ended %s with %+v, want COMPLETE, or ERROR %q for the one interrupted twice", id, j.State, j.Error, Recovered)
 		}
 	}
+	if interrupted != 1 {
+		t.Errorf("%d jobs were reported interrupted, want the one that two processes began", interrupted)
+	}
+	third.Close()
 	if left := f.journalEntries(t); len(left) != 0 {
 		t.Errorf("the journal still holds %v after Recover", left)
 	}
@@ -606,9 +627,10 @@ func TestRecoverNamesAnUnreadableJournalEntryAndGoesOn(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "delete it") {
 		t.Fatalf("Recover = %v, want an error naming %s and what to do", err, bad)
 	}
-	if j := f.publisher.apply(t, id); !j.State.Terminal() {
-		t.Errorf("the readable entry's job is %s, want it reported", j.State)
+	if j, _ := f.publisher.final(t, id); !j.State.Terminal() {
+		t.Errorf("the readable entry's job is %s, want it run again to its end", j.State)
 	}
+	second.Close()
 	if left := f.journalEntries(t); !slices.Equal(left, []string{bad}) {
 		t.Errorf("the journal holds %v, want only the unreadable entry", left)
 	}

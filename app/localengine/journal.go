@@ -35,6 +35,8 @@ type entry struct {
 	Input        string   `json:"input"`
 	OutputPrefix string   `json:"outputPrefix"`
 	Presets      []string `json:"presets"`
+	// Attempts counts the processes that began running the job.
+	Attempts int `json:"attempts,omitempty"`
 	// Terminal is the job's terminal event when it was decided but could
 	// not be published; Recover publishes it as it is.
 	Terminal string `json:"terminal,omitempty"`
