@@ -213,7 +213,7 @@ func (d *Dispatcher) call(ctx context.Context, j *jobs.Job, id string, attempt i
 	w := delivery(j, id)
 	out := outcome{at: d.now()}
 	body, err := json.Marshal(Payload{
-		Delivery: id, Job: j.ID, State: w.State, At: w.At.UTC(), Attempt: attempt, View: d.view(j),
+		Delivery: id, Job: j.ID, State: w.State, At: w.At.UTC(), Sequence: sequence(j, w.State), Attempt: attempt, View: d.view(j),
 	})
 	if err != nil {
 		out.errText, out.detail = "could not encode the payload", err
@@ -303,4 +303,15 @@ func truncate(s string) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// sequence is the place of state among the job's transitions, from 1: the
+// order the job went through them, which retried calls may arrive out of.
+func sequence(j *jobs.Job, s jobs.State) int {
+	for i, t := range j.Transitions {
+		if t.State == s {
+			return i + 1
+		}
+	}
+	return len(j.Transitions) + 1
 }

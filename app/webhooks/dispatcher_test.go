@@ -3,6 +3,7 @@ package webhooks_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -391,11 +392,39 @@ func TestThreeTransitionsAreThreeDeliveriesInOrder(t *testing.T) {
 	ids := map[string]bool{}
 	for _, c := range rc.Calls() {
 		p, _ := c.payload(t)
-		got = append(got, string(p.State))
+		got = append(got, fmt.Sprintf("%d:%s", p.Sequence, p.State))
 		ids[c.header.Get(webhooks.DeliveryHeader)] = true
 	}
-	if strings.Join(got, ",") != "SUBMITTED,PROGRESSING,COMPLETE" || len(ids) != 3 {
-		t.Fatalf("calls for %v with %d distinct delivery ids; want SUBMITTED, PROGRESSING, COMPLETE, each its own", got, len(ids))
+	if strings.Join(got, ",") != "1:SUBMITTED,2:PROGRESSING,3:COMPLETE" || len(ids) != 3 {
+		t.Fatalf("calls for %v with %d distinct delivery ids; want SUBMITTED, PROGRESSING, COMPLETE numbered 1 to 3, each its own", got, len(ids))
+	}
+}
+
+func TestACallCarriesItsTransitionsPlaceSoALateRetryCanBeToldApart(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "jobs.db"))
+	// PROGRESSING's first call fails; by its retry the job has completed.
+	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	clock := newClock(t0.Add(time.Minute))
+	d := newDispatcher(t, webhooks.Options{Store: s, Now: clock.Now, Backoff: minute})
+	apply(t, s, &jobs.Update{JobID: "j", At: t0, State: jobs.Progressing, CallbackURL: rc.URL})
+	deliverDue(t, d, 1)
+	apply(t, s, &jobs.Update{JobID: "j", At: t0.Add(time.Second), State: jobs.Complete})
+	deliverDue(t, d, 1)
+	clock.Set(t0.Add(3 * time.Minute))
+	deliverDue(t, d, 1)
+	var got []string
+	for _, c := range rc.Calls() {
+		p, _ := c.payload(t)
+		got = append(got, fmt.Sprintf("%d:%s", p.Sequence, p.State))
+	}
+	// The receiver sees PROGRESSING after COMPLETE, and its lower sequence
+	// says it is the older news.
+	if strings.Join(got, ",") != "1:PROGRESSING,2:COMPLETE,1:PROGRESSING" {
+		t.Fatalf("calls %v, want the failed PROGRESSING, COMPLETE, then PROGRESSING's retry, numbered by their place", got)
 	}
 }
 

@@ -17,6 +17,12 @@ type Payload struct {
 	// State is the state the job entered, and At when (RFC 3339, UTC).
 	State jobs.State `json:"state"`
 	At    time.Time  `json:"at"`
+	// Sequence is the transition's place in the job's life, from 1
+	// (SUBMITTED 1, PROGRESSING 2, then the terminal state): calls are
+	// retried independently, so a later transition's call can arrive
+	// before an earlier one's; a receiver orders a job's calls by it and
+	// ignores one whose Sequence is not above the last it acted on.
+	Sequence int `json:"sequence"`
 	// Attempt counts the calls made for this delivery, this one included.
 	Attempt int `json:"attempt"`
 	// View is the job as the API shows it (Options.View) at the time of the
