@@ -1,7 +1,7 @@
 package jobs
 
 import (
-	"path"
+	"strings"
 	"time"
 )
 
@@ -50,25 +50,41 @@ func transitionID(jobID string, s State) string { return jobID + "-" + string(s)
 
 // noticeText says in plain words what happened to the user's file.
 func (j *Job) noticeText(s State) string {
-	name := j.Name
-	if name == "" && j.Input != nil {
-		name = path.Base(j.Input.URI)
-	}
-	if name == "" {
-		name = j.ID
-	}
+	what := j.subject()
 	switch s {
 	case Complete:
-		return "Your file " + name + " has been transcoded."
+		return what + " has been transcoded."
 	case Failed:
 		reason := "the transcoder reported an error"
 		if j.Error != nil && j.Error.Message != "" {
 			reason = j.Error.Message
 		}
-		return "Your file " + name + " could not be transcoded: " + reason
+		return what + " could not be transcoded: " + reason
 	default:
-		return "The transcoding of your file " + name + " was canceled."
+		return "The transcoding of " + lowerFirst(what) + " was canceled."
 	}
+}
+
+// subject names what a notice is about, never with an empty name: the
+// uploaded file by its name, else the job by the name it was given, else
+// by its id (a job known only from an engine's events).
+func (j *Job) subject() string {
+	if j.Input != nil {
+		if base := j.Input.URI[strings.LastIndexByte(j.Input.URI, '/')+1:]; base != "" && strings.Contains(j.Input.URI, "/") {
+			return "Your file " + base
+		}
+	}
+	if j.Name != "" {
+		return "Your job “" + j.Name + "”"
+	}
+	return "Your job " + j.ID
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
 }
 
 // owe adds what recording transition t owes: a notice when it ends the job,

@@ -23,11 +23,35 @@ func TestAFinishedJobLeavesOneNoticeInPlainWords(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			j := jobs.New("j")
-			j.Apply(&jobs.Update{JobID: "j", At: at(0), State: jobs.Submitted, Name: "song.wav"})
+			j.Apply(&jobs.Update{JobID: "j", At: at(0), State: jobs.Submitted, Name: "api test", Input: &jobs.Input{URI: "s3://in/uploads/alice/u1/song.wav"}})
 			j.Apply(&jobs.Update{JobID: "j", At: at(1), State: jobs.Progressing})
 			j.Apply(tt.final)
 			j.Apply(tt.final)
 			if len(j.Notices) != 1 || j.Notices[0].Text != tt.text || j.Notices[0].ID != "j-"+string(tt.final.State) {
+				t.Fatalf("notices = %+v, want one saying %q", j.Notices, tt.text)
+			}
+		})
+	}
+}
+
+func TestANoticeNamesTheFileElseTheJobAndNeverNothing(t *testing.T) {
+	tests := []struct {
+		name  string
+		start *jobs.Update
+		text  string
+	}{
+		{"an upload, whatever the job is called", &jobs.Update{Name: "api test", Input: &jobs.Input{URI: "s3://in/uploads/alice/u1/take 2.mp3"}}, "Your file take 2.mp3 has been transcoded."},
+		{"a job with a name and no input known", &jobs.Update{Name: "nightly"}, "Your job “nightly” has been transcoded."},
+		{"a job known only from its engine's events", &jobs.Update{}, "Your job j has been transcoded."},
+		{"an input with no file name", &jobs.Update{Input: &jobs.Input{URI: "s3://in/"}}, "Your job j has been transcoded."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j := jobs.New("j")
+			tt.start.JobID, tt.start.At, tt.start.State = "j", at(0), jobs.Submitted
+			j.Apply(tt.start)
+			j.Apply(&jobs.Update{JobID: "j", At: at(1), State: jobs.Complete})
+			if len(j.Notices) != 1 || j.Notices[0].Text != tt.text {
 				t.Fatalf("notices = %+v, want one saying %q", j.Notices, tt.text)
 			}
 		})
