@@ -12,6 +12,7 @@
 //	doc     = the job as JSON (S)   version = its Version (N)
 //	gsi1pk  = "OWNER#<owner>"       gsi1sk  = "<createdAt, fixed-width UTC>#<id>"
 //	gsi2pk  = "DUE"                 gsi2sk  = "<its next webhook call's due time, fixed-width UTC>"
+//	expiresAt = when DynamoDB may delete it (N, Unix seconds), with WithRetention
 //
 // gsi2pk and gsi2sk are there only while a webhook call is owed (see
 // jobs.Job.NextDelivery), so byDue is sparse: it holds the jobs with calls
@@ -41,6 +42,17 @@
 // AWS_ENDPOINT_URL_DYNAMODB environment variable, which points the client at
 // a local emulator (e.g. AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:4567 for
 // dynalite) without any code of ours knowing.
+//
+// A job item carries expiresAt (N, Unix seconds) when the store is opened
+// WithRetention: jobs.Job.ExpiresAt decides it (a retention after the job
+// ended; after its last change while it is open; never before a webhook
+// call it still owes), and every write brings it up to date, so an open
+// job's expiry moves with it and an ended job's stays put. DynamoDB deletes
+// an item some time after expiresAt has passed (usually within days), and
+// until then reads still return it. The other items of the table keep
+// their own rules: a tally sets expiresAt itself, and an invite keeps its
+// validity in validUntil, not expiresAt, so that an expired invite stays
+// listed until the operator deletes it.
 package dynamodb
 
 import (
@@ -91,12 +103,25 @@ type Store struct {
 	attempts            int
 	backoff, maxBackoff time.Duration
 	beforePut           func()
+
+	retention time.Duration // see WithRetention
+}
+
+// Option changes how a Store keeps jobs.
+type Option func(*Store)
+
+// WithRetention makes every job item the store writes carry expiresAt, so
+// that DynamoDB deletes the job once jobs.Job.ExpiresAt under retention r
+// has passed: r after the job ended, or after its last change while it is
+// open. Zero, the default, writes no expiresAt: jobs are kept for ever.
+func WithRetention(r time.Duration) Option {
+	return func(s *Store) { s.retention = max(r, 0) }
 }
 
 // New returns a store on the given table, which must exist (see
 // CreateTable). The client's configuration decides where requests go.
-func New(client *ddb.Client, table string) *Store {
-	return &Store{
+func New(client *ddb.Client, table string, opts ...Option) *Store {
+	s := &Store{
 		client:     client,
 		table:      table,
 		locks:      keyLocks{m: map[string]*keyLock{}},
@@ -104,7 +129,15 @@ func New(client *ddb.Client, table string) *Store {
 		backoff:    defaultBackoff,
 		maxBackoff: defaultMaxBackoff,
 	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
+
+// Retention returns how long the store keeps a job (see WithRetention);
+// zero means for ever.
+func (s *Store) Retention() time.Duration { return s.retention }
 
 // Table returns the name of the store's table, for logs and for opening
 // another store on it.

@@ -69,8 +69,8 @@ func listKey(j *jobs.Job) string {
 	return j.CreatedAt.UTC().Format(sortTime) + "#" + j.ID
 }
 
-// item is the whole item of j.
-func item(j *jobs.Job) (map[string]types.AttributeValue, error) {
+// item is the whole item of j, kept for retention (zero: for ever).
+func item(j *jobs.Job, retention time.Duration) (map[string]types.AttributeValue, error) {
 	doc, err := json.Marshal(j)
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb: encode job %q: %w", j.ID, err)
@@ -84,7 +84,20 @@ func item(j *jobs.Job) (map[string]types.AttributeValue, error) {
 		it[attrGSI2PK] = &types.AttributeValueMemberS{Value: duePK}
 		it[attrGSI2SK] = &types.AttributeValueMemberS{Value: dueKey(due)}
 	}
+	if expires := j.ExpiresAt(retention); !expires.IsZero() {
+		it[attrTTL] = &types.AttributeValueMemberN{Value: strconv.FormatInt(ttlSeconds(expires), 10)}
+	}
 	return it, nil
+}
+
+// ttlSeconds is t as DynamoDB's expiry reads it: whole Unix seconds,
+// rounded up, so that an item never expires before t.
+func ttlSeconds(t time.Time) int64 {
+	sec := t.Unix()
+	if t.Nanosecond() > 0 {
+		sec++
+	}
+	return sec
 }
 
 // dueKey is t as byDue's sort key holds it, and as Due compares it.
@@ -132,9 +145,10 @@ func (s *Store) decode(id string, it map[string]types.AttributeValue) (*jobs.Job
 
 // put writes j on condition that its item is still at version (0: that it
 // does not exist yet). The item is replaced whole, so attributes that no
-// longer apply (byDue's keys, once no call is owed) go with the old one.
+// longer apply (byDue's keys, once no call is owed) go with the old one,
+// and expiresAt is always the one the job's state calls for now.
 func (s *Store) put(ctx context.Context, j *jobs.Job, version int64) error {
-	it, err := item(j)
+	it, err := item(j, s.retention)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"transcoder/app/internal/atomicfile"
 	"transcoder/app/mediaconvert"
 )
 
@@ -44,30 +45,15 @@ type entry struct {
 
 func (j *journal) path(id string) string { return filepath.Join(j.dir, id+".json") }
 
-// write records e, replacing what was recorded for its job. It writes a new
-// file and renames it over the old, so that a reader (or a crash) never
-// sees half an entry.
+// write records e, replacing what was recorded for its job, atomically and
+// durably (atomicfile), so that a reader (or a crash) never sees half an
+// entry.
 func (j *journal) write(e *entry) error {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("localengine: journal entry for job %s: %w", e.Job.JobID, err)
 	}
-	tmp, err := os.CreateTemp(j.dir, "."+e.Job.JobID+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("localengine: cannot write the journal in %s: %w", j.dir, err)
-	}
-	_, err = tmp.Write(b)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), j.path(e.Job.JobID))
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := atomicfile.Write(j.path(e.Job.JobID), b, 0o600); err != nil {
 		return fmt.Errorf("localengine: cannot write the journal in %s: %w", j.dir, err)
 	}
 	return nil

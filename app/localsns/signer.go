@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"transcoder/app/internal/atomicfile"
 	"transcoder/app/sns"
 )
 
@@ -267,48 +268,10 @@ func parseCertPEM(data []byte) (*x509.Certificate, error) {
 }
 
 // writeFileAtomic replaces path with data so that a crash leaves either
-// the old file or the new one, never a torn one.
+// the old file or the new one, never a torn one (see atomicfile).
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
+	if err := atomicfile.Write(path, data, perm); err != nil {
 		return fmt.Errorf("localsns: %w", err)
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("localsns: writing %s: %w", path, err)
-	}
-	if err := f.Chmod(perm); err != nil {
-		return fail(err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("localsns: writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("localsns: writing %s: %w", path, err)
-	}
-	return syncDir(dir)
-}
-
-// syncDir makes a rename or removal in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("localsns: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("localsns: syncing %s: %w", dir, err)
 	}
 	return nil
 }

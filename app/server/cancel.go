@@ -103,4 +103,3 @@ func (s *Server) inputKey(j *jobs.Job) (string, bool) {
 	}
 	return key, true
 }
-

@@ -54,6 +54,16 @@ var migrations = [][]string{
 			PRIMARY KEY (key, member)
 		) STRICT, WITHOUT ROWID`,
 	},
+	// 4: when each job's retention runs from (jobs.Job.RetainedFrom, Unix
+	// nanoseconds; 0: kept for ever), for the sweep of jobs past
+	// JOB_RETENTION_DAYS. A job of an older build counts from its last
+	// change or its next webhook call, whichever is later, which is never
+	// earlier than the rule. No index: the sweep reads the column once a
+	// day, and an index would be rewritten by every progress event.
+	{
+		`ALTER TABLE jobs ADD COLUMN retained_from INTEGER NOT NULL DEFAULT 0`,
+		`UPDATE jobs SET retained_from = max(updated_at, coalesce(webhook_due, 0))`,
+	},
 }
 
 // migrate brings the schema of the database at path up to len(migrations) in

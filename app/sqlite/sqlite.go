@@ -9,6 +9,10 @@
 // is what lets a single file take thousands of deliveries a second. Reads go
 // through a separate pool of read-only connections; the WAL journal lets them
 // run beside the writer.
+//
+// A store opened WithRetention forgets the jobs past their retention
+// (jobs.Job.RetainedFrom, the rule the DynamoDB store's expiry follows), at
+// Open and once a day after (retention.go).
 package sqlite
 
 import (
@@ -16,6 +20,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -74,12 +79,19 @@ type Store struct {
 	commitCount  atomic.Uint64
 	maxBatch     atomic.Int64
 	beforeBatch  atomic.Pointer[func()] // test hook, see export_test.go
+
+	// Retention (see WithRetention and retention.go).
+	retention   time.Duration
+	log         *slog.Logger
+	stopSweeper context.CancelFunc
+	sweeperDone chan struct{}
+	forgotten   atomic.Uint64
 }
 
 // Open opens the job database at path, creating the file and its directory
 // when they are missing and bringing the schema up to date. The service
 // passes <DATA_DIR>/transcoder.db.
-func Open(path string) (*Store, error) {
+func Open(path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: Open needs the path of the database file, e.g. <DATA_DIR>/transcoder.db")
 	}
@@ -95,12 +107,17 @@ func Open(path string) (*Store, error) {
 		path:       abs,
 		requests:   make(chan *request, 4*MaxBatch),
 		writerDone: make(chan struct{}),
+		log:        slog.Default(),
+	}
+	for _, o := range opts {
+		o(s)
 	}
 	if err := s.open(); err != nil {
 		s.closeDBs()
 		return nil, err
 	}
 	go s.writer()
+	s.startSweeper()
 	return s, nil
 }
 
@@ -139,13 +156,13 @@ func (s *Store) open() error {
 	if s.selectDoc, err = s.write.Prepare(`SELECT doc FROM jobs WHERE id = ?`); err != nil {
 		return fmt.Errorf("sqlite: prepare the job query on %s: %w", s.path, err)
 	}
-	if s.upsert, err = s.write.Prepare(`INSERT INTO jobs (id, version, created_at, updated_at, doc, owner, webhook_due) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at, doc = excluded.doc,
-			owner = excluded.owner, webhook_due = excluded.webhook_due`); err != nil {
+	if s.upsert, err = s.write.Prepare(`INSERT INTO jobs (id, version, created_at, updated_at, retained_from, doc, owner, webhook_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at, retained_from = excluded.retained_from,
+			doc = excluded.doc, owner = excluded.owner, webhook_due = excluded.webhook_due`); err != nil {
 		return fmt.Errorf("sqlite: prepare the job upsert on %s: %w", s.path, err)
 	}
 
-	if s.updateDoc, err = s.write.Prepare(`UPDATE jobs SET version = ?, updated_at = ?, doc = ? WHERE id = ?`); err != nil {
+	if s.updateDoc, err = s.write.Prepare(`UPDATE jobs SET version = ?, updated_at = ?, retained_from = ?, doc = ? WHERE id = ?`); err != nil {
 		return fmt.Errorf("sqlite: prepare the job update on %s: %w", s.path, err)
 	}
 
@@ -205,6 +222,7 @@ func (s *Store) Get(ctx context.Context, id string) (*jobs.Job, error) {
 // be called more than once.
 func (s *Store) Close() error {
 	s.once.Do(func() {
+		s.stopSweeping()
 		s.gate.Close()
 		close(s.requests)
 		<-s.writerDone
@@ -242,13 +260,16 @@ type Stats struct {
 	Commits uint64
 	// MaxBatch is the most calls one transaction has served.
 	MaxBatch int
+	// Forgotten is how many jobs the retention sweep has deleted.
+	Forgotten uint64
 }
 
 // Stats returns the writer's counters, for metrics and benchmarks.
 func (s *Store) Stats() Stats {
 	return Stats{
-		Requests: s.requestCount.Load(),
-		Commits:  s.commitCount.Load(),
-		MaxBatch: int(s.maxBatch.Load()),
+		Requests:  s.requestCount.Load(),
+		Commits:   s.commitCount.Load(),
+		MaxBatch:  int(s.maxBatch.Load()),
+		Forgotten: s.forgotten.Load(),
 	}
 }

@@ -31,9 +31,9 @@ func TestStore(t *testing.T) {
 }
 
 // open opens the store at path; the caller closes it.
-func open(t testing.TB, path string) *sqlite.Store {
+func open(t testing.TB, path string, opts ...sqlite.Option) *sqlite.Store {
 	t.Helper()
-	s, err := sqlite.Open(path)
+	s, err := sqlite.Open(path, opts...)
 	if err != nil {
 		t.Fatalf("Open(%s): %v", path, err)
 	}
@@ -41,9 +41,9 @@ func open(t testing.TB, path string) *sqlite.Store {
 }
 
 // openClosing opens the store at path and closes it when t ends.
-func openClosing(t testing.TB, path string) *sqlite.Store {
+func openClosing(t testing.TB, path string, opts ...sqlite.Option) *sqlite.Store {
 	t.Helper()
-	s := open(t, path)
+	s := open(t, path, opts...)
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			t.Errorf("Close: %v", err)

@@ -250,15 +250,31 @@ func (s *Store) store(tx *sql.Tx, j *jobs.Job, old index, stored bool) error {
 		return fmt.Errorf("sqlite: encode job %q: %w", j.ID, err)
 	}
 	x := indexOf(j)
+	from := retainedFrom(j)
 	if stored && x == old {
-		_, err = tx.Stmt(s.updateDoc).Exec(j.Version, j.UpdatedAt.UnixNano(), string(doc), j.ID)
-	} else {
-		_, err = tx.Stmt(s.upsert).Exec(j.ID, j.Version, j.CreatedAt.UnixNano(), j.UpdatedAt.UnixNano(), string(doc), x.owner, x.due)
+		n, err := rowsAffected(tx.Stmt(s.updateDoc).Exec(j.Version, j.UpdatedAt.UnixNano(), from, string(doc), j.ID))
+		if err != nil {
+			return fmt.Errorf("sqlite: write job %q to %s: %w", j.ID, s.path, err)
+		}
+		if n == 1 {
+			return nil
+		}
+		// The row went between the load and this write (the sweep of
+		// expired jobs shares the batch): write it whole again.
 	}
+	_, err = tx.Stmt(s.upsert).Exec(j.ID, j.Version, j.CreatedAt.UnixNano(), j.UpdatedAt.UnixNano(), from, string(doc), x.owner, x.due)
 	if err != nil {
 		return fmt.Errorf("sqlite: write job %q to %s: %w", j.ID, s.path, err)
 	}
 	return nil
+}
+
+// rowsAffected is res.RowsAffected, or err when the statement failed.
+func rowsAffected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // decode reads a stored job document.

@@ -63,7 +63,8 @@ type Options struct {
 	// Default: 5s.
 	Timeout time.Duration
 	// MaxAttempts is how many calls are made for one transition before the
-	// dispatcher gives up on it. Default: 10.
+	// dispatcher gives up on it. Default: DefaultMaxAttempts, which with
+	// DefaultBackoff keeps calling for about a day (see RetryWindow).
 	MaxAttempts int
 	// Backoff is the delay before the next call after attempt failed calls.
 	// Default: DefaultBackoff.
@@ -147,7 +148,7 @@ func New(opts Options) (*Dispatcher, error) {
 	case opts.MaxAttempts < 0:
 		return nil, fmt.Errorf("webhooks: Options.MaxAttempts %d is negative", opts.MaxAttempts)
 	case opts.MaxAttempts == 0:
-		d.maxAttempts = 10
+		d.maxAttempts = DefaultMaxAttempts
 	}
 	concurrency := opts.Concurrency
 	switch {

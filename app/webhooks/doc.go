@@ -1,6 +1,9 @@
 // Package webhooks calls a job's callback URL once for every transition of
 // the job: a signed JSON POST, retried with exponential back-off until the
-// receiver answers 2xx or the attempts run out.
+// receiver answers 2xx or the attempts run out. By default that is about a
+// day: DefaultMaxAttempts calls, the last 22 to 27 hours after the first
+// (DefaultBackoff, RetryWindow), so that a receiver down overnight still
+// gets every call.
 //
 // The outbox is the job itself (jobs.Delivery, in Job.Webhooks): recording a
 // transition and owing its call are one write, so no call is lost across

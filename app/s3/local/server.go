@@ -23,6 +23,8 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3afero"
+
+	"transcoder/app/internal/atomicfile"
 )
 
 // Region is the region the server's clients sign for. The server does not
@@ -237,7 +239,7 @@ func openBackend(dir string) (*spoolBackend, error) {
 }
 
 // loadSecret reads the secret access key kept at path, or makes one and
-// keeps it there (mode 0600) if there is none yet.
+// keeps it there (mode 0600, atomically and durably) if there is none yet.
 func loadSecret(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	if err == nil {
@@ -253,7 +255,7 @@ func loadSecret(path string) (string, error) {
 	key := make([]byte, 32)
 	rand.Read(key)
 	secret := hex.EncodeToString(key)
-	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+	if err := atomicfile.Write(path, []byte(secret+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("local s3: keeping the secret access key: %w", err)
 	}
 	return secret, nil
