@@ -2,8 +2,8 @@ package stack
 
 import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -19,85 +19,89 @@ type AlarmsArgs struct {
 
 	DeadLetterQueue *sqs.Queue
 	Topic           *sns.Topic
-	Function        *lambda.Function
+	Endpoint        *Endpoint
+	Table           *dynamodb.Table
+	Transcoder      *Transcoder
 }
 
-// Alarms watch the three ways a job event gets lost or mishandled: it landed
-// in the dead-letter queue, SNS failed to deliver it, or the endpoint failed.
-// With an e-mail address configured they notify an alarm topic.
+// Alarms watch every way a job event gets lost or mishandled, and the
+// services the endpoint relies on: each Signal is a CloudWatch alarm and a
+// graph of the stack's dashboard, both built from the one list. With an
+// e-mail address configured the alarms notify an alarm topic.
 type Alarms struct {
 	pulumi.ResourceState
 
-	DeadLetters         *cloudwatch.MetricAlarm
-	FailedNotifications *cloudwatch.MetricAlarm
-	EndpointErrors      *cloudwatch.MetricAlarm
-	Topic               *sns.Topic
-	TopicPolicy         *sns.TopicPolicy
-	EmailSubscription   *sns.TopicSubscription
+	// Signals are what the alarms and the dashboard watch, in order.
+	Signals []Signal
+	// ByName holds each signal's alarm, by Signal.Name.
+	ByName    map[string]*cloudwatch.MetricAlarm
+	Dashboard *cloudwatch.Dashboard
+
+	Topic             *sns.Topic
+	TopicPolicy       *sns.TopicPolicy
+	EmailSubscription *sns.TopicSubscription
 }
 
 // alarmPeriodSeconds is the window each alarm sums over.
 const alarmPeriodSeconds = 300
 
-// NewAlarms declares the alarms and, with an e-mail address, their topic.
+// NewAlarms declares the alarms, the dashboard and, with an e-mail address,
+// the alarm topic.
 func NewAlarms(ctx *pulumi.Context, name string, args *AlarmsArgs, opts ...pulumi.ResourceOption) (*Alarms, error) {
-	c := &Alarms{}
+	c := &Alarms{ByName: map[string]*cloudwatch.MetricAlarm{}}
 	if err := ctx.RegisterComponentResource("transcoder:stack:Alarms", name, c, opts...); err != nil {
 		return nil, err
 	}
 	n := args.Names
-	var err error
 
 	var actions pulumi.Array
 	if args.Email != "" {
-		if err = c.declareTopic(ctx, name, args); err != nil {
+		if err := c.declareTopic(ctx, name, args); err != nil {
 			return nil, err
 		}
 		actions = pulumi.Array{c.Topic.Arn}
 	}
 
-	alarm := func(suffix, purpose, description, namespace, metric, statistic string, dimensions pulumi.StringMap) (*cloudwatch.MetricAlarm, error) {
-		return cloudwatch.NewMetricAlarm(ctx, name+"-"+suffix, &cloudwatch.MetricAlarmArgs{
-			Name:               pulumi.String(n.Name(purpose)),
-			AlarmDescription:   pulumi.String(description),
-			Namespace:          pulumi.String(namespace),
-			MetricName:         pulumi.String(metric),
-			Dimensions:         dimensions,
-			Statistic:          pulumi.String(statistic),
+	c.Signals = stackSignals(args)
+	alarmArns := make(pulumi.StringArray, 0, len(c.Signals))
+	for _, s := range c.Signals {
+		alarm, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+s.Name, &cloudwatch.MetricAlarmArgs{
+			Name:               pulumi.String(n.Name("alarm-" + s.Name)),
+			AlarmDescription:   pulumi.String(s.Description()),
+			Namespace:          pulumi.String(s.Namespace),
+			MetricName:         pulumi.String(s.Metric),
+			Dimensions:         s.Dimensions,
+			Statistic:          pulumi.String(s.Statistic),
 			Period:             pulumi.Int(alarmPeriodSeconds),
-			EvaluationPeriods:  pulumi.Int(1),
-			Threshold:          pulumi.Float64(0),
+			EvaluationPeriods:  pulumi.Int(s.periods()),
+			DatapointsToAlarm:  pulumi.Int(s.periods()),
+			Threshold:          pulumi.Float64(s.Threshold),
 			ComparisonOperator: pulumi.String("GreaterThanThreshold"),
 			TreatMissingData:   pulumi.String("notBreaching"),
 			AlarmActions:       actions,
 			OkActions:          actions,
 			Tags:               n.Tags(),
 		}, pulumi.Parent(c), pulumi.DeleteBeforeReplace(true))
+		if err != nil {
+			return nil, err
+		}
+		c.ByName[s.Name] = alarm
+		alarmArns = append(alarmArns, alarm.Arn)
 	}
 
-	c.DeadLetters, err = alarm("dead-letters", "alarm-dead-letters",
-		"Job events SNS could not deliver are waiting in the dead-letter queue",
-		"AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum",
-		pulumi.StringMap{"QueueName": args.DeadLetterQueue.Name})
-	if err != nil {
-		return nil, err
-	}
-	c.FailedNotifications, err = alarm("failed-notifications", "alarm-failed-notifications",
-		"SNS failed to deliver job events to the endpoint",
-		"AWS/SNS", "NumberOfNotificationsFailed", "Sum",
-		pulumi.StringMap{"TopicName": args.Topic.Name})
-	if err != nil {
-		return nil, err
-	}
-	c.EndpointErrors, err = alarm("endpoint-errors", "alarm-endpoint-errors",
-		"The completion endpoint's function failed",
-		"AWS/Lambda", "Errors", "Sum",
-		pulumi.StringMap{"FunctionName": args.Function.Name})
+	body := resolvedSignals(c.Signals, alarmArns, func(signals []ResolvedSignal, arns []string) (string, error) {
+		return DashboardBody(n.Region, signals, arns)
+	})
+	var err error
+	c.Dashboard, err = cloudwatch.NewDashboard(ctx, name+"-dashboard", &cloudwatch.DashboardArgs{
+		DashboardName: pulumi.String(n.Prefix()),
+		DashboardBody: body,
+	}, pulumi.Parent(c), pulumi.DeleteBeforeReplace(true))
 	if err != nil {
 		return nil, err
 	}
 
-	outputs := pulumi.Map{}
+	outputs := pulumi.Map{"dashboardName": c.Dashboard.DashboardName}
 	if c.Topic != nil {
 		outputs["alarmTopicArn"] = c.Topic.Arn
 	}

@@ -98,7 +98,12 @@ func TestAMonthlyBudgetWatchesTheCostOfThisStacksResources(t *testing.T) {
 
 func TestTheFunctionReservesConcurrencyOnlyWhenConfigured(t *testing.T) {
 	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
-		got := r.one(tFunction).Get("reservedConcurrentExecutions")
+		// The scheduler, invoked once a minute, reserves nothing of the
+		// account's pool.
+		if got := r.named("endpoint-scheduler").Get("reservedConcurrentExecutions"); got != nil {
+			t.Errorf("the scheduler reserves %v concurrent executions", got)
+		}
+		got := r.named("endpoint-function").Get("reservedConcurrentExecutions")
 		v := sc.config["transcoder:reservedConcurrency"]
 		if v == "" {
 			if got != nil {

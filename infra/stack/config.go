@@ -65,6 +65,7 @@ const (
 	keyEphemeral          = "ephemeral"
 	keyAllowedOrigins     = "allowedOrigins"
 	keyInputRetentionDays = "inputRetentionDays"
+	keyJobRetentionDays   = "jobRetentionDays"
 	keyAlarmEmail         = "alarmEmail"
 	keyEncryption         = "encryption"
 	keyLambdaArchive      = "lambdaArchive"
@@ -94,6 +95,12 @@ const (
 // Defaults for optional keys.
 const (
 	DefaultInputRetentionDays = 7
+	// DefaultJobRetentionDays is the app's own default for
+	// JOB_RETENTION_DAYS: jobs, and their outputs, are kept 90 days.
+	DefaultJobRetentionDays = 90
+	// maxJobRetention is the most JOB_RETENTION_DAYS the app accepts
+	// (about a hundred years).
+	maxJobRetention = 36500
 	// DefaultLambdaArchive is relative to infra/, the directory Pulumi runs
 	// the program in; `make build-lambda` writes it.
 	DefaultLambdaArchive = "../dist/lambda.zip"
@@ -162,6 +169,10 @@ type Config struct {
 	// InputRetentionDays is how long uploaded inputs are kept
 	// (transcoder:inputRetentionDays).
 	InputRetentionDays int
+	// JobRetentionDays is how long a job is kept after it ends, and its
+	// outputs after they are written; 0 keeps both for ever
+	// (transcoder:jobRetentionDays, the app's JOB_RETENTION_DAYS).
+	JobRetentionDays int
 	// AlarmEmail, when set, receives every alarm (transcoder:alarmEmail).
 	AlarmEmail string
 	// Encryption selects AWS-managed or customer-managed keys
@@ -331,6 +342,7 @@ func ParseConfig(project, stack string, src Source) (*Config, error) {
 		Engine:             MediaConvert,
 		Ephemeral:          prStack.MatchString(stack),
 		InputRetentionDays: DefaultInputRetentionDays,
+		JobRetentionDays:   DefaultJobRetentionDays,
 		Encryption:         ManagedEncryption,
 		LambdaArchive:      DefaultLambdaArchive,
 		LogLevel:           DefaultLogLevel,
@@ -399,6 +411,16 @@ func ParseConfig(project, stack string, src Source) (*Config, error) {
 			bad(ns(keyInputRetentionDays), v, "is not a number of days; allowed values: a whole number from 1 to %d", maxInputRetention)
 		} else {
 			cfg.InputRetentionDays = n
+		}
+	}
+
+	if v, ok := get(ns(keyJobRetentionDays)); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxJobRetention {
+			bad(ns(keyJobRetentionDays), v, "is not a number of days; allowed values: a whole number from 0 (keep jobs and outputs for ever) "+
+				"to %d, or unset for the app's default, %d", maxJobRetention, DefaultJobRetentionDays)
+		} else {
+			cfg.JobRetentionDays = n
 		}
 	}
 

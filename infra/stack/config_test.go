@@ -39,6 +39,7 @@ func TestParseConfigDefaultsToMediaConvertWithManagedKeys(t *testing.T) {
 		Engine:             stack.MediaConvert,
 		Ephemeral:          false,
 		InputRetentionDays: stack.DefaultInputRetentionDays,
+		JobRetentionDays:   90,
 		Encryption:         stack.ManagedEncryption,
 		LambdaArchive:      "../dist/lambda.zip",
 		LogLevel:           "info",
@@ -60,6 +61,7 @@ func TestParseConfigReadsEveryKey(t *testing.T) {
 		"transcoder:ephemeral":           "true",
 		"transcoder:allowedOrigins":      `["https://app.example.com", "http://localhost:5173", "https://app.example.com"]`,
 		"transcoder:inputRetentionDays":  "30",
+		"transcoder:jobRetentionDays":    "0",
 		"transcoder:alarmEmail":          "ops@example.com",
 		"transcoder:encryption":          "kms",
 		"transcoder:lambdaArchive":       "/tmp/lambda.zip",
@@ -76,7 +78,7 @@ func TestParseConfigReadsEveryKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Engine != stack.ElasticTranscoder || !cfg.Ephemeral || cfg.InputRetentionDays != 30 ||
+	if cfg.Engine != stack.ElasticTranscoder || !cfg.Ephemeral || cfg.InputRetentionDays != 30 || cfg.JobRetentionDays != 0 ||
 		cfg.AlarmEmail != "ops@example.com" || cfg.Encryption != stack.KMSEncryption ||
 		cfg.LambdaArchive != "/tmp/lambda.zip" || cfg.LogLevel != "debug" || cfg.SignIn != stack.AnonymousSignIn ||
 		cfg.MonthlyBudgetUSD != 12.5 || cfg.ReservedConcurrency != 25 {
@@ -145,6 +147,10 @@ func TestABadValueNamesTheKeyAndTheAllowedValues(t *testing.T) {
 		{"transcoder:inputRetentionDays", "0", []string{"from 1 to 3650"}},
 		{"transcoder:inputRetentionDays", "seven", []string{"from 1 to 3650"}},
 		{"transcoder:inputRetentionDays", "4000", []string{"from 1 to 3650"}},
+		{"transcoder:jobRetentionDays", "-1", []string{"from 0 (keep jobs and outputs for ever) to 36500", "default, 90"}},
+		{"transcoder:jobRetentionDays", "ninety", []string{"whole number"}},
+		{"transcoder:jobRetentionDays", "36501", []string{"to 36500"}},
+		{"transcoder:jobRetentionDays", "7.5", []string{"whole number"}},
 		{"transcoder:allowedOrigins", "*", []string{"wildcard", "https://host[:port]"}},
 		{"transcoder:allowedOrigins", "https://*.example.com", []string{"wildcard"}},
 		{"transcoder:allowedOrigins", "http://app.example.com", []string{"plain http", "localhost"}},

@@ -9,10 +9,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// DeadLetterRetentionSeconds keeps undeliverable events for 14 days, the
-// most SQS allows.
-const DeadLetterRetentionSeconds = 14 * 24 * 60 * 60
-
 // retryPolicy is how SNS retries the endpoint: twice 5 seconds apart, then
 // with exponential back-off up to five minutes between tries, ten retries
 // over about 25 minutes in all (inside the app's SNS_MAX_AGE, an hour), at
@@ -59,34 +55,8 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 	n := args.Names
 	var err error
 
-	queueArgs := &sqs.QueueArgs{
-		Name:                    pulumi.String(n.Name("job-events-dlq")),
-		MessageRetentionSeconds: pulumi.Int(DeadLetterRetentionSeconds),
-		SqsManagedSseEnabled:    pulumi.Bool(true),
-		Tags:                    n.Tags(),
-	}
-	if args.Key != nil {
-		queueArgs.SqsManagedSseEnabled = nil
-		queueArgs.KmsMasterKeyId = args.Key.Arn
-	}
-	c.DeadLetterQueue, err = sqs.NewQueue(ctx, name+"-dead-letter-queue", queueArgs,
-		pulumi.Parent(c), pulumi.DeleteBeforeReplace(true))
-	if err != nil {
-		return nil, err
-	}
-
-	c.DeadLetterPolicy, err = sqs.NewQueuePolicy(ctx, name+"-dead-letter-policy", &sqs.QueuePolicyArgs{
-		QueueUrl: c.DeadLetterQueue.Url,
-		Policy: PolicyFrom(pulumi.StringMap{"queue": c.DeadLetterQueue.Arn, "topic": args.Topic.Arn},
-			func(ref map[string]string) PolicyDocument {
-				return Policy(
-					Allow("OnlyTheTopicSends", []string{"sqs:SendMessage"}, ref["queue"]).
-						By(Service("sns.amazonaws.com")).
-						When("ArnEquals", "aws:SourceArn", ref["topic"]),
-					DenyInsecureTransport([]string{"sqs:*"}, ref["queue"]),
-				)
-			}),
-	}, pulumi.Parent(c))
+	c.DeadLetterQueue, c.DeadLetterPolicy, err = newDeadLetterQueue(ctx, c, name+"-dead-letter", "job-events-dlq", n, args.Key,
+		"sns.amazonaws.com", args.Topic.Arn)
 	if err != nil {
 		return nil, err
 	}
@@ -102,20 +72,33 @@ func NewDelivery(ctx *pulumi.Context, name string, args *DeliveryArgs, opts ...p
 
 	// SNS confirms the subscription by calling the endpoint, which must be
 	// live and publicly invokable by then; so the subscription waits for
-	// the function, its URL and both permissions, and for the queue policy
-	// its redrive relies on.
+	// the function, its URL (whose creation also grants the public
+	// lambda:InvokeFunctionUrl, see NewEndpoint) and the invoke permission,
+	// and for the queue policy its redrive relies on.
+	//
+	// It does not wait for the confirmation. The provider polls for one only
+	// when endpointAutoConfirms is true, and then fails the deploy once
+	// confirmationTimeoutInMinutes pass without it (terraform-provider-aws
+	// internal/service/sns/topic_subscription.go: "waitForConfirmation" is
+	// off for http/https unless endpoint_auto_confirms is set; the
+	// provider's docs: "number of minutes to wait in retrying mode for
+	// fetching subscription arn before marking it as failure"). A first
+	// SubscriptionConfirmation that reaches the URL before its permissions
+	// take effect is answered 403, which SNS does not retry, so waiting
+	// could only fail. Subscribe returns the subscription's ARN while it is
+	// pending, and the endpoint's scheduled check re-subscribes a pending
+	// subscription (SNS sends a new confirmation): the deploy succeeds and
+	// the subscription heals on its own within minutes.
 	live := []pulumi.Resource{args.Endpoint.Function, args.Endpoint.URL, c.DeadLetterPolicy}
 	for _, p := range args.Endpoint.Permissions {
 		live = append(live, p)
 	}
 	c.Subscription, err = sns.NewTopicSubscription(ctx, name+"-subscription", &sns.TopicSubscriptionArgs{
-		Topic:                        args.Topic.Arn,
-		Protocol:                     pulumi.String("https"),
-		Endpoint:                     args.Endpoint.NotificationURL,
-		EndpointAutoConfirms:         pulumi.Bool(true),
-		ConfirmationTimeoutInMinutes: pulumi.Int(5),
-		DeliveryPolicy:               pulumi.String(string(deliveryPolicy)),
-		RedrivePolicy:                redrive,
+		Topic:          args.Topic.Arn,
+		Protocol:       pulumi.String("https"),
+		Endpoint:       args.Endpoint.NotificationURL,
+		DeliveryPolicy: pulumi.String(string(deliveryPolicy)),
+		RedrivePolicy:  redrive,
 	}, pulumi.Parent(c), pulumi.DependsOn(live))
 	if err != nil {
 		return nil, err

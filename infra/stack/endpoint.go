@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -33,8 +34,7 @@ type EndpointArgs struct {
 	APIToken pulumi.StringInput
 	// SessionSecret signs browser sessions and CSRF tokens (a secret).
 	SessionSecret pulumi.StringInput
-	// WebhookSecret signs webhook calls (a secret); nil turns callbacks, and
-	// the schedule that retries them, off.
+	// WebhookSecret signs webhook calls (a secret); nil turns callbacks off.
 	WebhookSecret pulumi.StringInput
 	// APIKeys are the API clients' owner:key pairs (a secret); nil for none.
 	APIKeys pulumi.StringInput
@@ -42,6 +42,9 @@ type EndpointArgs struct {
 	SignIn SignIn
 	// Quotas are the per-owner limits; those unset keep the app's default.
 	Quotas Quotas
+	// JobRetentionDays is the app's JOB_RETENTION_DAYS, always passed: 0
+	// keeps jobs for ever.
+	JobRetentionDays int
 	// ReservedConcurrency, when positive, reserves that many concurrent
 	// executions for the function, which also caps it there; 0 leaves it
 	// unreserved.
@@ -59,9 +62,9 @@ type EndpointArgs struct {
 // Endpoint is the completion endpoint: a Lambda function behind a public
 // Function URL, its role, and its logs. The URL takes no AWS authentication
 // because SNS cannot sign requests; the function verifies every SNS
-// signature itself and guards the jobs API with a bearer token. With webhooks
-// on, an EventBridge schedule also invokes the function every minute to retry
-// the webhook calls that are due.
+// signature itself and guards the jobs API with a bearer token. An
+// EventBridge schedule runs the same app every minute, to retry the webhook
+// calls that are due and to heal a subscription left unconfirmed.
 type Endpoint struct {
 	pulumi.ResourceState
 
@@ -69,11 +72,18 @@ type Endpoint struct {
 	URL      *lambda.FunctionUrl
 	Role     *iam.Role
 	LogGroup *cloudwatch.LogGroup
-	// Permissions make the URL public; a subscription must wait for them.
+	// Scheduler runs the same app on the schedule, as the same role; it
+	// logs to SchedulerLogGroup. See declareSchedule for why it is a
+	// function of its own.
+	Scheduler         *lambda.Function
+	SchedulerLogGroup *cloudwatch.LogGroup
+	// Permissions make the URL public, together with the one the URL's
+	// creation grants; a subscription must wait for them and for URL.
 	Permissions []*lambda.Permission
 
-	// Schedule, its target and its permission invoke the function every
-	// minute; all nil when webhooks are off.
+	// Schedule, its target and its permission invoke Scheduler every
+	// minute: to retry the webhook calls that are due, and to check that
+	// the topic's subscription to the endpoint is confirmed.
 	Schedule           *cloudwatch.EventRule
 	ScheduleTarget     *cloudwatch.EventTarget
 	SchedulePermission *lambda.Permission
@@ -84,8 +94,8 @@ type Endpoint struct {
 	NotificationURL pulumi.StringOutput
 }
 
-// NewEndpoint declares the function and its URL, and the schedule when
-// webhooks are on.
+// NewEndpoint declares the function, its URL, and the scheduler and its
+// schedule.
 func NewEndpoint(ctx *pulumi.Context, name string, args *EndpointArgs, opts ...pulumi.ResourceOption) (*Endpoint, error) {
 	c := &Endpoint{}
 	if err := ctx.RegisterComponentResource("transcoder:stack:Endpoint", name, c, opts...); err != nil {
@@ -95,15 +105,11 @@ func NewEndpoint(ctx *pulumi.Context, name string, args *EndpointArgs, opts ...p
 	functionName := n.Name("endpoint")
 	var err error
 
-	retention := logRetentionDays
-	if args.Ephemeral {
-		retention = ephemeralLogRetentionDays
+	c.LogGroup, err = c.newLogGroup(ctx, name+"-logs", functionName, args)
+	if err != nil {
+		return nil, err
 	}
-	c.LogGroup, err = cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String("/aws/lambda/" + functionName),
-		RetentionInDays: pulumi.Int(retention),
-		Tags:            n.Tags(),
-	}, pulumi.Parent(c), pulumi.DeleteBeforeReplace(true))
+	c.SchedulerLogGroup, err = c.newLogGroup(ctx, name+"-scheduler-logs", n.Name("scheduler"), args)
 	if err != nil {
 		return nil, err
 	}
@@ -130,27 +136,9 @@ func NewEndpoint(ctx *pulumi.Context, name string, args *EndpointArgs, opts ...p
 		return nil, err
 	}
 
-	c.Function, err = lambda.NewFunction(ctx, name+"-function", &lambda.FunctionArgs{
-		Name:          pulumi.String(functionName),
-		Description:   pulumi.String("Receives transcoding job events from SNS and serves the jobs API"),
-		Runtime:       pulumi.String("provided.al2023"),
-		Handler:       pulumi.String("bootstrap"),
-		Architectures: pulumi.ToStringArray([]string{"arm64"}),
-		Code:          pulumi.NewFileArchive(args.Archive),
-		Role:          c.Role.Arn,
-		MemorySize:    pulumi.Int(256),
-		// SNS waits 15 seconds for an answer; the app finishes its work
-		// within 10 and answers 5xx otherwise, so SNS retries.
-		Timeout:                      pulumi.Int(15),
-		Environment:                  &lambda.FunctionEnvironmentArgs{Variables: endpointEnvironment(args)},
-		ReservedConcurrentExecutions: reservedConcurrency(args.ReservedConcurrency),
-		KmsKeyArn:                    keyArn(args.Key),
-		LoggingConfig: &lambda.FunctionLoggingConfigArgs{
-			LogFormat: pulumi.String("Text"),
-			LogGroup:  c.LogGroup.Name,
-		},
-		Tags: n.Tags(),
-	}, pulumi.Parent(c), pulumi.DeleteBeforeReplace(true), pulumi.DependsOn([]pulumi.Resource{rolePolicy}))
+	c.Function, err = c.newFunction(ctx, name+"-function", functionName,
+		"Receives transcoding job events from SNS and serves the jobs API", c.LogGroup,
+		endpointEnvironment(args), args.ReservedConcurrency, args, rolePolicy)
 	if err != nil {
 		return nil, err
 	}
@@ -167,17 +155,14 @@ func NewEndpoint(ctx *pulumi.Context, name string, args *EndpointArgs, opts ...p
 		return nil, err
 	}
 
-	// Since October 2025 a public Function URL needs both permissions.
-	urlPermission, err := lambda.NewPermission(ctx, name+"-public-url", &lambda.PermissionArgs{
-		Function:            c.Function.Name,
-		StatementId:         pulumi.String("AllowPublicFunctionUrl"),
-		Action:              pulumi.String("lambda:InvokeFunctionUrl"),
-		Principal:           pulumi.String("*"),
-		FunctionUrlAuthType: pulumi.String("NONE"),
-	}, pulumi.Parent(c))
-	if err != nil {
-		return nil, err
-	}
+	// Since October 2025 a public Function URL needs both
+	// lambda:InvokeFunctionUrl and lambda:InvokeFunction. The first the
+	// provider grants itself: creating a URL with authorization type NONE
+	// adds the statement FunctionURLAllowPublicAccess (lambda:InvokeFunctionUrl
+	// for principal "*", lambda:FunctionUrlAuthType NONE) in the same step
+	// (terraform-provider-aws internal/service/lambda/function_url.go,
+	// resourceFunctionURLCreate), so declaring it again would only add a
+	// second copy of the same grant. The second is declared here.
 	// AWS documents this statement with the condition
 	// lambda:InvokedViaFunctionUrl=true, which pulumi-aws v6 cannot express
 	// (pulumi/pulumi-aws#5930; v7 adds invokedViaFunctionUrl). Until then
@@ -193,22 +178,64 @@ func NewEndpoint(ctx *pulumi.Context, name string, args *EndpointArgs, opts ...p
 	if err != nil {
 		return nil, err
 	}
-	c.Permissions = []*lambda.Permission{urlPermission, invokePermission}
-
-	if args.WebhookSecret != nil {
-		if err = c.declareSchedule(ctx, name, n); err != nil {
-			return nil, err
-		}
-	}
+	c.Permissions = []*lambda.Permission{invokePermission}
 
 	c.BaseURL = c.URL.FunctionUrl.ApplyT(func(u string) string { return strings.TrimSuffix(u, "/") }).(pulumi.StringOutput)
 	c.NotificationURL = pulumi.Sprintf("%s%s", c.BaseURL, NotificationPath)
 
+	if err = c.declareSchedule(ctx, name, args, rolePolicy); err != nil {
+		return nil, err
+	}
+
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"functionName":    c.Function.Name,
+		"schedulerName":   c.Scheduler.Name,
 		"url":             c.BaseURL,
 		"notificationUrl": c.NotificationURL,
 	})
+}
+
+// newLogGroup declares the log group of the function named functionName,
+// before the function, so that Lambda does not create it without retention.
+func (c *Endpoint) newLogGroup(ctx *pulumi.Context, logical, functionName string, args *EndpointArgs) (*cloudwatch.LogGroup, error) {
+	retention := logRetentionDays
+	if args.Ephemeral {
+		retention = ephemeralLogRetentionDays
+	}
+	return cloudwatch.NewLogGroup(ctx, logical, &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String("/aws/lambda/" + functionName),
+		RetentionInDays: pulumi.Int(retention),
+		Tags:            args.Names.Tags(),
+	}, pulumi.Parent(c), pulumi.DeleteBeforeReplace(true))
+}
+
+// newFunction declares one function of the app: the bootstrap on arm64,
+// running as the endpoint's role (once its policy exists), logging to
+// logs, with env as its configuration.
+func (c *Endpoint) newFunction(ctx *pulumi.Context, logical, physical, description string, logs *cloudwatch.LogGroup,
+	env pulumi.StringMap, reserved int, args *EndpointArgs, rolePolicy pulumi.Resource,
+) (*lambda.Function, error) {
+	return lambda.NewFunction(ctx, logical, &lambda.FunctionArgs{
+		Name:          pulumi.String(physical),
+		Description:   pulumi.String(description),
+		Runtime:       pulumi.String("provided.al2023"),
+		Handler:       pulumi.String("bootstrap"),
+		Architectures: pulumi.ToStringArray([]string{"arm64"}),
+		Code:          pulumi.NewFileArchive(args.Archive),
+		Role:          c.Role.Arn,
+		MemorySize:    pulumi.Int(256),
+		// SNS waits 15 seconds for an answer; the app finishes its work
+		// within 10 and answers 5xx otherwise, so SNS retries.
+		Timeout:                      pulumi.Int(15),
+		Environment:                  &lambda.FunctionEnvironmentArgs{Variables: env},
+		ReservedConcurrentExecutions: reservedConcurrency(reserved),
+		KmsKeyArn:                    keyArn(args.Key),
+		LoggingConfig: &lambda.FunctionLoggingConfigArgs{
+			LogFormat: pulumi.String("Text"),
+			LogGroup:  logs.Name,
+		},
+		Tags: args.Names.Tags(),
+	}, pulumi.Parent(c), pulumi.DeleteBeforeReplace(true), pulumi.DependsOn([]pulumi.Resource{rolePolicy}))
 }
 
 // reservedConcurrency is the function's reservation: none, so the account's
@@ -225,16 +252,17 @@ func reservedConcurrency(n int) pulumi.IntPtrInput {
 // expects.
 func endpointEnvironment(args *EndpointArgs) pulumi.StringMap {
 	env := pulumi.StringMap{
-		"SNS_TOPIC_ARNS": args.Topic.Arn,
-		"STORE":          pulumi.String("dynamodb"),
-		"DYNAMODB_TABLE": args.Table.Name,
-		"API_TOKEN":      args.APIToken,
-		"SESSION_SECRET": args.SessionSecret,
-		"ENGINE":         pulumi.String(string(args.Transcoder.Engine)),
-		"INPUT_BUCKET":   args.Input.Bucket,
-		"OUTPUT_BUCKET":  args.Output.Bucket,
-		"LOG_LEVEL":      pulumi.String(args.LogLevel),
-		"SIGN_IN":        pulumi.String(string(args.SignIn)),
+		"SNS_TOPIC_ARNS":     args.Topic.Arn,
+		"STORE":              pulumi.String("dynamodb"),
+		"DYNAMODB_TABLE":     args.Table.Name,
+		"API_TOKEN":          args.APIToken,
+		"SESSION_SECRET":     args.SessionSecret,
+		"ENGINE":             pulumi.String(string(args.Transcoder.Engine)),
+		"INPUT_BUCKET":       args.Input.Bucket,
+		"OUTPUT_BUCKET":      args.Output.Bucket,
+		"LOG_LEVEL":          pulumi.String(args.LogLevel),
+		"SIGN_IN":            pulumi.String(string(args.SignIn)),
+		"JOB_RETENTION_DAYS": pulumi.String(strconv.Itoa(args.JobRetentionDays)),
 	}
 	for name, v := range args.Quotas.Env() {
 		env[name] = pulumi.String(v)
@@ -262,6 +290,9 @@ func endpointRefs(c *Endpoint, args *EndpointArgs) pulumi.StringMap {
 		"table":  args.Table.Arn,
 		"input":  args.Input.Arn,
 		"output": args.Output.Arn,
+		"topic":  args.Topic.Arn,
+		// The scheduler's log group.
+		"schedulerLogs": c.SchedulerLogGroup.Arn,
 	}
 	switch t := args.Transcoder; t.Engine {
 	case MediaConvert:
@@ -286,7 +317,7 @@ func endpointRefs(c *Endpoint, args *EndpointArgs) pulumi.StringMap {
 // MAX_INPUT_DURATION).
 func endpointPolicy(engine Engine, ref map[string]string) PolicyDocument {
 	s := []Statement{
-		Allow("WriteLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, ref["logs"]+":*"),
+		Allow("WriteLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents"}, ref["logs"]+":*", ref["schedulerLogs"]+":*"),
 		Allow("UseJobTable",
 			[]string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"},
 			ref["table"], ref["table"]+"/index/*"),
@@ -299,6 +330,21 @@ func endpointPolicy(engine Engine, ref map[string]string) PolicyDocument {
 		// Without it S3 answers 403 for a missing object, and the app could
 		// not tell "not uploaded yet" from "forbidden".
 		Allow("TellMissingObjects", []string{"s3:ListBucket"}, ref["input"], ref["output"]),
+		// The scheduled check finds the topic's subscription to this
+		// endpoint and, while it is pending confirmation, subscribes again
+		// so that SNS sends a new SubscriptionConfirmation. The Service
+		// Authorization Reference ("Actions, resources, and condition keys
+		// for Amazon SNS",
+		// https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html)
+		// authorizes ListSubscriptionsByTopic and Subscribe on the topic
+		// (topic*), and GetSubscriptionAttributes on the topic resource type
+		// too, whose ARN a subscription's ARN extends with ":<id>": both are
+		// listed, this topic's and its subscriptions' only. Subscribe is
+		// further held to https, the protocol the endpoint is subscribed with.
+		Allow("FindOwnSubscription", []string{"sns:ListSubscriptionsByTopic"}, ref["topic"]),
+		Allow("ReadOwnSubscription", []string{"sns:GetSubscriptionAttributes"}, ref["topic"], ref["topic"]+":*"),
+		Allow("ResubscribeOwnEndpoint", []string{"sns:Subscribe"}, ref["topic"]).
+			When("StringEquals", "sns:Protocol", "https"),
 	}
 	switch engine {
 	case MediaConvert:

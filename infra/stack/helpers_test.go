@@ -65,6 +65,7 @@ const (
 	tPipeline     = "aws:elastictranscoder/pipeline:Pipeline"
 	tKey          = "aws:kms/key:Key"
 	tBudget       = "aws:budgets/budget:Budget"
+	tDashboard    = "aws:cloudwatch/dashboard:Dashboard"
 )
 
 // baseConfig is the least a stack needs; tests add to it.
@@ -346,4 +347,31 @@ func (r *stackRun) physicalNames() []string {
 		}
 	}
 	return out
+}
+
+// checkOnlySenderIs checks that a queue policy is on queue and lets only
+// service send to it, on behalf of the one resource sourceArn, and refuses
+// every request without TLS.
+func (r *stackRun) checkOnlySenderIs(queuePolicy, queue stacktest.Resource, service, sourceArn string) {
+	t := r.t
+	t.Helper()
+	if got := queuePolicy.String("queueUrl"); got != queue.ID {
+		t.Errorf("%s is on queue %q, want %q", queuePolicy.Name, got, queue.ID)
+	}
+	p := r.policyOf(queuePolicy, "policy")
+	var allows []statement
+	for _, s := range p.Statement {
+		if s.Effect == "Allow" {
+			allows = append(allows, s)
+		}
+	}
+	if sourceArn == "" || len(allows) != 1 || !slices.Equal(allows[0].Principal["Service"], []string{service}) ||
+		!slices.Equal(allows[0].Action, []string{"sqs:SendMessage"}) ||
+		!slices.Equal(allows[0].Resource, []string{queue.Output("arn")}) ||
+		!slices.Equal(allows[0].Condition["ArnEquals"]["aws:SourceArn"], []string{sourceArn}) || len(allows[0].Condition) != 1 {
+		t.Errorf("%s allows %v: want only %s to send, for %s", queuePolicy.Name, allows, service, sourceArn)
+	}
+	if !deniesInsecureTransport(p, queue.Output("arn")) {
+		t.Errorf("%s does not deny plain HTTP", queuePolicy.Name)
+	}
 }

@@ -27,12 +27,14 @@ type Notifications struct {
 }
 
 // Publisher is the one service principal allowed to publish job events,
-// with the condition that pins it to this stack's transcoder.
+// with the condition that pins it to this stack's transcoder where the
+// service supports one.
 type Publisher struct {
 	// Service is the principal ("events.amazonaws.com").
 	Service string
-	// Operator, Key and Value form the condition, e.g. ArnEquals
-	// aws:SourceArn <rule ARN>.
+	// Operator, Key and Value form the condition, e.g. StringEquals
+	// aws:SourceAccount <account>; all empty for a publisher that AWS
+	// documents no condition for (EventBridge).
 	Operator, Key string
 	Value         pulumi.StringInput
 }
@@ -70,7 +72,11 @@ func NewNotifications(ctx *pulumi.Context, name string, args *NotificationsArgs,
 // the transcoder's service principal may publish under its condition, and
 // nobody may publish without TLS.
 func (c *Notifications) AllowPublisher(ctx *pulumi.Context, p Publisher) error {
-	policy := PolicyFrom(pulumi.StringMap{"topic": c.Topic.Arn, "source": p.Value}, func(ref map[string]string) PolicyDocument {
+	refs := pulumi.StringMap{"topic": c.Topic.Arn}
+	if p.Value != nil {
+		refs["source"] = p.Value
+	}
+	policy := PolicyFrom(refs, func(ref map[string]string) PolicyDocument {
 		return topicPolicy(c.names, ref["topic"], p, ref["source"])
 	})
 	var err error
@@ -82,11 +88,13 @@ func (c *Notifications) AllowPublisher(ctx *pulumi.Context, p Publisher) error {
 }
 
 func topicPolicy(n Namer, topicArn string, p Publisher, source string) PolicyDocument {
+	publish := Allow("TranscoderPublishes", []string{"sns:Publish"}, topicArn).By(Service(p.Service))
+	if p.Key != "" {
+		publish = publish.When(p.Operator, p.Key, source)
+	}
 	return Policy(
 		Allow("AccountOwnerManagesTopic", topicOwnerActions, topicArn).By(AWSPrincipal(n.AccountRoot())),
-		Allow("TranscoderPublishes", []string{"sns:Publish"}, topicArn).
-			By(Service(p.Service)).
-			When(p.Operator, p.Key, source),
+		publish,
 		DenyInsecureTransport([]string{"sns:Publish"}, topicArn),
 	)
 }

@@ -46,7 +46,9 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 
 	var key *kms.Key
 	if cfg.Encryption == KMSEncryption {
-		enc, err := NewEncryption(ctx, "encryption", &EncryptionArgs{Names: names, Ephemeral: cfg.Ephemeral})
+		enc, err := NewEncryption(ctx, "encryption", &EncryptionArgs{
+			Names: names, Ephemeral: cfg.Ephemeral, EventBridgeTargets: cfg.Engine == MediaConvert,
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -54,10 +56,11 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 	}
 
 	storage, err := NewStorage(ctx, "storage", &StorageArgs{
-		Names:              names,
-		Ephemeral:          cfg.Ephemeral,
-		Key:                key,
-		InputRetentionDays: cfg.InputRetentionDays,
+		Names:               names,
+		Ephemeral:           cfg.Ephemeral,
+		Key:                 key,
+		InputRetentionDays:  cfg.InputRetentionDays,
+		OutputRetentionDays: cfg.JobRetentionDays,
 	})
 	if err != nil {
 		return nil, err
@@ -108,6 +111,7 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 		Transcoder:    transcoder,
 		Key:           key,
 
+		JobRetentionDays:    cfg.JobRetentionDays,
 		ReservedConcurrency: cfg.ReservedConcurrency,
 	})
 	if err != nil {
@@ -135,7 +139,9 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 		Key:             key,
 		DeadLetterQueue: delivery.DeadLetterQueue,
 		Topic:           notifications.Topic,
-		Function:        endpoint.Function,
+		Endpoint:        endpoint,
+		Table:           state.Table,
+		Transcoder:      transcoder,
 	})
 	if err != nil {
 		return nil, err
@@ -159,10 +165,12 @@ func Build(ctx *pulumi.Context) (pulumi.Map, error) {
 		"tableName":          state.Table.Name,
 		"deadLetterQueueUrl": delivery.DeadLetterQueue.Url,
 		"roleArn":            transcoder.Role.Arn,
+		"dashboardName":      alarms.Dashboard.DashboardName,
 	}
 	switch cfg.Engine {
 	case MediaConvert:
 		outputs["queueArn"] = transcoder.Queue.Arn
+		outputs["jobStateDeadLetterQueueUrl"] = transcoder.DeadLetterQueue.Url
 	case ElasticTranscoder:
 		outputs["pipelineId"] = transcoder.Pipeline.ID().ToStringOutput()
 	}

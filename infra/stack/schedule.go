@@ -7,7 +7,7 @@ import (
 )
 
 // webhookSchedule is how often EventBridge invokes the function to deliver
-// the webhook calls that are due.
+// the webhook calls that are due and to check the topic's subscription.
 const webhookSchedule = "rate(1 minute)"
 
 // scheduleEventMaxAgeSeconds drops a scheduled event EventBridge could not
@@ -16,16 +16,39 @@ const webhookSchedule = "rate(1 minute)"
 // outage and then deliver side by side.
 const scheduleEventMaxAgeSeconds = 60
 
-// declareSchedule declares the rule that invokes the function every minute
-// with a scheduled event, its target, and EventBridge's permission to invoke
-// the function, pinned to this rule. Nothing runs on Lambda between
-// requests, so without it a failed webhook call would be retried only when
-// the next request happened to come.
-func (c *Endpoint) declareSchedule(ctx *pulumi.Context, name string, n Namer) error {
+// declareSchedule declares the scheduler, the rule that invokes it every
+// minute with a scheduled event, its target, and EventBridge's permission to
+// invoke it, pinned to this rule. Nothing runs on Lambda between requests,
+// so without it a failed webhook call would be retried only when the next
+// request happened to come, and a subscription left pending confirmation
+// would never be noticed: SNS delivers nothing to it. It exists whether or
+// not webhooks are on, for the second reason. Its physical name keeps
+// "webhook-schedule", which it had when webhooks were its only use, so that
+// existing stacks keep the rule.
+//
+// The scheduler is the same app, with the same role and configuration, plus
+// SNS_SUBSCRIPTION_ENDPOINT and SNS_SUBSCRIPTION_TOPIC_ARN, which turn on
+// its check of the subscription. The endpoint's own function cannot be given
+// them: the endpoint is its Function URL, which is created from the
+// function, after it, so the function's environment naming it would be a
+// cycle. A second function, declared once the URL exists, carries it.
+func (c *Endpoint) declareSchedule(ctx *pulumi.Context, name string, args *EndpointArgs, rolePolicy pulumi.Resource) error {
+	n := args.Names
+	env := endpointEnvironment(args)
+	env["SNS_SUBSCRIPTION_ENDPOINT"] = c.NotificationURL
+	env["SNS_SUBSCRIPTION_TOPIC_ARN"] = args.Topic.Arn
 	var err error
+	c.Scheduler, err = c.newFunction(ctx, name+"-scheduler", n.Name("scheduler"),
+		"Runs "+n.Name("endpoint")+"'s scheduled work: due webhook calls, and its subscription's confirmation",
+		c.SchedulerLogGroup, env, 0, args, rolePolicy)
+	if err != nil {
+		return err
+	}
+
 	c.Schedule, err = cloudwatch.NewEventRule(ctx, name+"-webhook-schedule", &cloudwatch.EventRuleArgs{
-		Name:               pulumi.String(n.Name("webhook-schedule")),
-		Description:        pulumi.String("Invokes " + n.Name("endpoint") + " every minute to retry the webhook calls that are due"),
+		Name: pulumi.String(n.Name("webhook-schedule")),
+		Description: pulumi.String("Invokes " + n.Name("scheduler") + " every minute to retry the webhook calls that are due " +
+			"and to re-subscribe " + n.Name("endpoint") + " to the job-events topic while its subscription is pending confirmation"),
 		ScheduleExpression: pulumi.String(webhookSchedule),
 		Tags:               n.Tags(),
 	}, pulumi.Parent(c), pulumi.DeleteBeforeReplace(true))
@@ -34,13 +57,11 @@ func (c *Endpoint) declareSchedule(ctx *pulumi.Context, name string, n Namer) er
 	}
 
 	c.SchedulePermission, err = lambda.NewPermission(ctx, name+"-webhook-schedule-invoke", &lambda.PermissionArgs{
-		Function:    c.Function.Name,
+		Function:    c.Scheduler.Name,
 		StatementId: pulumi.String("AllowWebhookSchedule"),
 		Action:      pulumi.String("lambda:InvokeFunction"),
 		Principal:   pulumi.String("events.amazonaws.com"),
-		// Pinned to this rule, for least privilege. The public-invoke
-		// statement (see NewEndpoint) still lets any principal invoke the
-		// function until pulumi-aws v7 can scope it to the Function URL.
+		// Pinned to this rule; the scheduler has no public permission.
 		SourceArn: c.Schedule.Arn,
 	}, pulumi.Parent(c))
 	if err != nil {
@@ -50,8 +71,8 @@ func (c *Endpoint) declareSchedule(ctx *pulumi.Context, name string, n Namer) er
 	// The target waits for the permission, so the first event finds it.
 	c.ScheduleTarget, err = cloudwatch.NewEventTarget(ctx, name+"-webhook-schedule-target", &cloudwatch.EventTargetArgs{
 		Rule:     c.Schedule.Name,
-		TargetId: pulumi.String("endpoint-function"),
-		Arn:      c.Function.Arn,
+		TargetId: pulumi.String("scheduler-function"),
+		Arn:      c.Scheduler.Arn,
 		RetryPolicy: &cloudwatch.EventTargetRetryPolicyArgs{
 			MaximumEventAgeInSeconds: pulumi.Int(scheduleEventMaxAgeSeconds),
 		},

@@ -74,9 +74,15 @@ func TestTopicsQueuesAndPoliciesAcceptOnlyTLS(t *testing.T) {
 				t.Errorf("%s does not deny plain HTTP", tp.Name)
 			}
 		}
-		qp := r.one(tQueuePolicy)
-		if !deniesInsecureTransport(r.policyOf(qp, "policy"), r.named("delivery-dead-letter-queue").Output("arn")) {
-			t.Errorf("the dead-letter queue policy does not deny plain HTTP")
+		queues := r.Of(tQueue)
+		if len(queues) == 0 {
+			t.Fatal("no queues")
+		}
+		for _, q := range queues {
+			policies := r.Where(tQueuePolicy, "queueUrl", q.ID)
+			if len(policies) != 1 || !deniesInsecureTransport(r.policyOf(policies[0], "policy"), q.Output("arn")) {
+				t.Errorf("queue %s has %d policies, or its policy does not deny plain HTTP", q.Name, len(policies))
+			}
 		}
 		if sub := r.named("delivery-subscription"); !strings.HasPrefix(sub.String("endpoint"), "https://") {
 			t.Errorf("SNS delivers over %q", sub.String("endpoint"))
@@ -87,9 +93,9 @@ func TestTopicsQueuesAndPoliciesAcceptOnlyTLS(t *testing.T) {
 func TestEncryptionFollowsTheConfiguredKeys(t *testing.T) {
 	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
 		topic := r.named("notifications-topic")
-		dlq := r.named("delivery-dead-letter-queue")
+		queues := r.Of(tQueue)
 		table := r.one(tTable)
-		fn := r.one(tFunction)
+		fn := r.named("endpoint-function")
 		if topic.Get("signatureVersion") != 2.0 {
 			t.Errorf("topic signature version %v, want 2", topic.Get("signatureVersion"))
 		}
@@ -97,8 +103,10 @@ func TestEncryptionFollowsTheConfiguredKeys(t *testing.T) {
 			if len(r.Of(tKey)) != 0 {
 				t.Error("a KMS key without transcoder:encryption kms")
 			}
-			if dlq.Get("sqsManagedSseEnabled") != true {
-				t.Error("the dead-letter queue is not encrypted with SSE-SQS")
+			for _, q := range queues {
+				if q.Get("sqsManagedSseEnabled") != true {
+					t.Errorf("%s is not encrypted with SSE-SQS", q.Name)
+				}
 			}
 			return
 		}
@@ -107,12 +115,16 @@ func TestEncryptionFollowsTheConfiguredKeys(t *testing.T) {
 		if key.Get("enableKeyRotation") != true {
 			t.Error("key rotation is off")
 		}
-		for what, got := range map[string]string{
-			"topic":             topic.String("kmsMasterKeyId"),
-			"dead-letter queue": dlq.String("kmsMasterKeyId"),
-			"table":             table.String("serverSideEncryption.kmsKeyArn"),
-			"function":          fn.String("kmsKeyArn"),
-		} {
+		encrypted := map[string]string{
+			"topic":     topic.String("kmsMasterKeyId"),
+			"table":     table.String("serverSideEncryption.kmsKeyArn"),
+			"function":  fn.String("kmsKeyArn"),
+			"scheduler": r.named("endpoint-scheduler").String("kmsKeyArn"),
+		}
+		for _, q := range queues {
+			encrypted[q.Name] = q.String("kmsMasterKeyId")
+		}
+		for what, got := range encrypted {
 			if got != keyArn {
 				t.Errorf("%s encrypted with %q, want the stack's key %q", what, got, keyArn)
 			}
@@ -123,23 +135,39 @@ func TestEncryptionFollowsTheConfiguredKeys(t *testing.T) {
 			}
 		}
 
-		// EventBridge, SNS (to the dead-letter queue) and CloudWatch (to the
-		// alarm topic) must be able to use the key, for this account only.
+		// EventBridge (to the topic and its dead-letter queue), SNS (to the
+		// dead-letter queue) and CloudWatch (to the alarm topic) must be able
+		// to use the key. SNS and CloudWatch are held to this account;
+		// EventBridge is held by no source condition, which KMS does not
+		// support for EventBridge-to-encrypted topics and which would drop
+		// every MediaConvert event.
 		p := r.policyOf(key, "policy")
 		var services []string
 		for _, s := range p.Statement {
 			if s.Effect != "Allow" || len(s.Principal["Service"]) == 0 {
 				continue
 			}
+			services = append(services, s.Principal["Service"]...)
+			if !slices.Equal(s.Resource, []string{"*"}) || !slices.Equal(s.Action, []string{"kms:Decrypt", "kms:GenerateDataKey*"}) {
+				t.Errorf("services may do more than encrypt and decrypt with this key: %v", s)
+			}
+			if slices.Contains(s.Principal["Service"], "events.amazonaws.com") {
+				if len(s.Principal["Service"]) != 1 || len(s.Condition) != 0 {
+					t.Errorf("EventBridge's key statement has a condition or shares it with another service: %v", s)
+				}
+				continue
+			}
 			if !slices.Equal(s.Condition["StringEquals"]["aws:SourceAccount"], []string{"123456789012"}) {
 				t.Errorf("services use the key without a source-account condition: %v", s)
 			}
-			services = append(services, s.Principal["Service"]...)
 		}
-		for _, want := range []string{"events.amazonaws.com", "sns.amazonaws.com", "cloudwatch.amazonaws.com"} {
-			if !slices.Contains(services, want) {
-				t.Errorf("key policy does not let %s use the key (services: %v)", want, services)
-			}
+		slices.Sort(services)
+		want := []string{"cloudwatch.amazonaws.com", "sns.amazonaws.com"}
+		if sc.mediaconvert() { // only its job-state rule writes to the topic and a queue
+			want = []string{"cloudwatch.amazonaws.com", "events.amazonaws.com", "sns.amazonaws.com"}
+		}
+		if !slices.Equal(services, want) {
+			t.Errorf("key policy lets %v use the key, want %v", services, want)
 		}
 	})
 }
@@ -163,10 +191,10 @@ func TestOnlyTheTranscoderAndTheOwnerMayPublishToTheTopic(t *testing.T) {
 			t.Errorf("publisher statement %v", publisher)
 		}
 		if sc.mediaconvert() {
-			ruleArn := r.oneIn("transcoder", tEventRule).Output("arn")
-			if !slices.Equal(publisher.Principal["Service"], []string{"events.amazonaws.com"}) ||
-				!slices.Equal(publisher.Condition["ArnEquals"]["aws:SourceArn"], []string{ruleArn}) {
-				t.Errorf("publisher %v, want EventBridge scoped to rule %s", publisher, ruleArn)
+			// "You can't use Condition blocks in Amazon SNS topic policies
+			// for EventBridge" (EventBridge User Guide).
+			if !slices.Equal(publisher.Principal["Service"], []string{"events.amazonaws.com"}) || len(publisher.Condition) != 0 {
+				t.Errorf("publisher %v, want EventBridge without a condition", publisher)
 			}
 		} else if !slices.Equal(publisher.Principal["Service"], []string{"elastictranscoder.amazonaws.com"}) ||
 			!slices.Equal(publisher.Condition["StringEquals"]["aws:SourceAccount"], []string{"123456789012"}) {
@@ -193,7 +221,9 @@ func TestTheFunctionMayUseOnlyItsOwnResources(t *testing.T) {
 		table := r.one(tTable).Output("arn")
 		input := r.named("storage-input").Output("arn")
 		output := r.named("storage-output").Output("arn")
-		logs := r.one(tLogGroup).Output("arn")
+		logs := r.named("endpoint-logs").Output("arn")
+		schedulerLogs := r.named("endpoint-scheduler-logs").Output("arn")
+		topic := r.output("topicArn")
 		var want []string
 		for _, a := range []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "ConditionCheckItem"} {
 			want = append(want, "dynamodb:"+a+" on "+table, "dynamodb:"+a+" on "+table+"/index/*")
@@ -203,9 +233,16 @@ func TestTheFunctionMayUseOnlyItsOwnResources(t *testing.T) {
 			// table only, not of its indexes.
 			"dynamodb:Scan on "+table,
 			"logs:CreateLogStream on "+logs+":*", "logs:PutLogEvents on "+logs+":*",
+			"logs:CreateLogStream on "+schedulerLogs+":*", "logs:PutLogEvents on "+schedulerLogs+":*",
 			"s3:GetObject on "+input+"/*", "s3:PutObject on "+input+"/*", "s3:GetObject on "+output+"/*",
 			"s3:ListBucket on "+input, "s3:ListBucket on "+output,
+			// The scheduled check of its own subscription.
+			"sns:ListSubscriptionsByTopic on "+topic, "sns:Subscribe on "+topic,
+			"sns:GetSubscriptionAttributes on "+topic, "sns:GetSubscriptionAttributes on "+topic+":*",
 		)
+		if sub := r.statementBySid(p, "ResubscribeOwnEndpoint"); !slices.Equal(sub.Condition["StringEquals"]["sns:Protocol"], []string{"https"}) {
+			t.Errorf("the function may subscribe more than https endpoints: %v", sub)
+		}
 		if sc.mediaconvert() {
 			want = append(want,
 				"mediaconvert:CreateJob on "+r.output("queueArn"),
@@ -279,11 +316,8 @@ func allowsOn(grants []string, action, resource string) bool {
 	return false
 }
 
-func TestOnlyTheWebhookScheduleMayInvokeTheFunctionThroughEventBridge(t *testing.T) {
+func TestOnlyTheScheduleMayInvokeTheFunctionThroughEventBridge(t *testing.T) {
 	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
-		if !sc.webhooks() {
-			return // no schedule and no permission: checked with the wiring
-		}
 		rules, _, permissions := r.scheduleResources()
 		if len(rules) != 1 || len(permissions) != 1 {
 			t.Fatalf("want one schedule rule and one permission, got %d and %d", len(rules), len(permissions))
@@ -298,8 +332,8 @@ func TestOnlyTheWebhookScheduleMayInvokeTheFunctionThroughEventBridge(t *testing
 		if got, want := p.String("sourceArn"), rules[0].Output("arn"); want == "" || got != want {
 			t.Errorf("source ARN %q, want the schedule rule %q", got, want)
 		}
-		if got, want := p.String("function"), r.one(tFunction).String("name"); got != want {
-			t.Errorf("permission on function %q, want %q", got, want)
+		if got, want := p.String("function"), r.named("endpoint-scheduler").String("name"); got != want {
+			t.Errorf("permission on function %q, want the scheduler %q", got, want)
 		}
 	})
 }

@@ -16,6 +16,10 @@ type StorageArgs struct {
 	Key *kms.Key
 	// InputRetentionDays is how long uploads are kept.
 	InputRetentionDays int
+	// OutputRetentionDays is how long outputs are kept, the app's job
+	// retention, so that no download outlives its job; 0 keeps them for
+	// ever.
+	OutputRetentionDays int
 }
 
 // Storage holds the media: the input bucket that users upload into and the
@@ -83,19 +87,33 @@ func NewStorage(ctx *pulumi.Context, name string, args *StorageArgs, opts ...pul
 	if err != nil {
 		return nil, err
 	}
+	outputRules := s3.BucketLifecycleConfigurationV2RuleArray{
+		&s3.BucketLifecycleConfigurationV2RuleArgs{
+			Id:     pulumi.String("expire-noncurrent-versions"),
+			Status: pulumi.String("Enabled"),
+			Filter: everyObject(),
+			NoncurrentVersionExpiration: &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{
+				NoncurrentDays: pulumi.Int(outputNoncurrentDays),
+			},
+		},
+		abortIncompleteUploads(),
+	}
+	if args.OutputRetentionDays > 0 {
+		// The app deletes a job that many days after it ends, and the
+		// outputs are written as it ends: they expire with it. In a
+		// versioned bucket the expired output becomes a noncurrent
+		// version, so no download URL reaches it, and is removed
+		// outputNoncurrentDays later by the rule above.
+		outputRules = append(outputRules, &s3.BucketLifecycleConfigurationV2RuleArgs{
+			Id:         pulumi.String("expire-outputs-with-their-jobs"),
+			Status:     pulumi.String("Enabled"),
+			Filter:     everyObject(),
+			Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(args.OutputRetentionDays)},
+		})
+	}
 	_, err = s3.NewBucketLifecycleConfigurationV2(ctx, name+"-output-lifecycle", &s3.BucketLifecycleConfigurationV2Args{
 		Bucket: c.Output.ID(),
-		Rules: s3.BucketLifecycleConfigurationV2RuleArray{
-			&s3.BucketLifecycleConfigurationV2RuleArgs{
-				Id:     pulumi.String("expire-noncurrent-versions"),
-				Status: pulumi.String("Enabled"),
-				Filter: everyObject(),
-				NoncurrentVersionExpiration: &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{
-					NoncurrentDays: pulumi.Int(outputNoncurrentDays),
-				},
-			},
-			abortIncompleteUploads(),
-		},
+		Rules:  outputRules,
 	}, pulumi.Parent(c), pulumi.DependsOn([]pulumi.Resource{versioning}))
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/mediaconvert"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -45,6 +46,10 @@ type Transcoder struct {
 	Queue  *mediaconvert.Queue
 	Rule   *cloudwatch.EventRule
 	Target *cloudwatch.EventTarget
+	// DeadLetterQueue keeps the job-state events EventBridge could not
+	// publish to the topic; only Rule may send to it (DeadLetterPolicy).
+	DeadLetterQueue  *sqs.Queue
+	DeadLetterPolicy *sqs.QueuePolicy
 
 	// Elastic Transcoder engine.
 	Pipeline *elastictranscoder.Pipeline

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -22,8 +23,8 @@ var scenarios = []scenario{
 	{"mediaconvert, ephemeral, AWS-managed keys", "pr-7", map[string]string{
 		"transcoder:engine": "mediaconvert", "transcoder:ephemeral": "true",
 	}},
-	{"mediaconvert, protected, customer-managed key, alarm e-mail, webhooks and API keys, every quota and cap", "prod", map[string]string{
-		"transcoder:engine": "mediaconvert", "transcoder:ephemeral": "false", "transcoder:encryption": "kms",
+	{"mediaconvert, protected, customer-managed key, alarm e-mail, webhooks and API keys, every quota and cap, 30 days' retention", "prod", map[string]string{
+		"transcoder:engine": "mediaconvert", "transcoder:ephemeral": "false", "transcoder:encryption": "kms", "transcoder:jobRetentionDays": "30",
 		"transcoder:alarmEmail": "ops@example.com", "transcoder:allowedOrigins": `["https://app.example.com"]`,
 		"transcoder:webhookSecret": testWebhookSecret, "transcoder:apiKeys": testAPIKeys,
 		"transcoder:signIn": "invite", "transcoder:maxUploadSize": "2GiB", "transcoder:maxInputDuration": "1h",
@@ -34,8 +35,8 @@ var scenarios = []scenario{
 		"transcoder:engine": "elastictranscoder", "transcoder:ephemeral": "true",
 		"transcoder:signIn": "anonymous", "transcoder:jobsPerDay": "0", "transcoder:maxInputDuration": "0",
 	}},
-	{"elastictranscoder, protected, customer-managed key, alarm e-mail, reserved concurrency", "legacy", map[string]string{
-		"transcoder:engine": "elastictranscoder", "transcoder:ephemeral": "false", "transcoder:encryption": "kms",
+	{"elastictranscoder, protected, customer-managed key, alarm e-mail, reserved concurrency, jobs kept for ever", "legacy", map[string]string{
+		"transcoder:engine": "elastictranscoder", "transcoder:ephemeral": "false", "transcoder:encryption": "kms", "transcoder:jobRetentionDays": "0",
 		"transcoder:alarmEmail": "ops@example.com", "transcoder:reservedConcurrency": "5", "transcoder:monthlyBudgetUsd": "12.50",
 	}},
 }
@@ -55,7 +56,15 @@ func (sc scenario) engine() string     { return sc.config["transcoder:engine"] }
 func (sc scenario) ephemeral() bool    { return sc.config["transcoder:ephemeral"] == "true" }
 func (sc scenario) kms() bool          { return sc.config["transcoder:encryption"] == "kms" }
 func (sc scenario) mediaconvert() bool { return sc.engine() == "mediaconvert" }
-func (sc scenario) webhooks() bool     { return sc.config["transcoder:webhookSecret"] != "" }
+func (sc scenario) alarmEmail() bool   { return sc.config["transcoder:alarmEmail"] != "" }
+
+// jobRetentionDays is the stack's job retention, the app's default when unset.
+func (sc scenario) jobRetentionDays() string {
+	if v, ok := sc.config["transcoder:jobRetentionDays"]; ok {
+		return v
+	}
+	return "90"
+}
 
 func TestMediaConvertJobEventsReachTheTopicThroughEventBridge(t *testing.T) {
 	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
@@ -131,8 +140,7 @@ func TestTheLegacyPipelineNotifiesTheTopicOfEveryJobState(t *testing.T) {
 
 func TestTheFunctionEnvironmentIsWiredFromTheResources(t *testing.T) {
 	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
-		fn := r.one(tFunction)
-		env := func(name string) string { return fn.String("environment.variables." + name) }
+		fn := r.named("endpoint-function")
 		want := map[string]string{
 			"SNS_TOPIC_ARNS": r.output("topicArn"),
 			"STORE":          "dynamodb",
@@ -146,6 +154,8 @@ func TestTheFunctionEnvironmentIsWiredFromTheResources(t *testing.T) {
 			// Always said, so a deployed stack never rests on the app's
 			// default.
 			"SIGN_IN": "invite",
+			// As many days as the output bucket keeps outputs.
+			"JOB_RETENTION_DAYS": sc.jobRetentionDays(),
 		}
 		if v := sc.config["transcoder:signIn"]; v != "" {
 			want["SIGN_IN"] = v
@@ -174,85 +184,110 @@ func TestTheFunctionEnvironmentIsWiredFromTheResources(t *testing.T) {
 				secret = append(secret, name)
 			}
 		}
-		vars, _ := fn.Get("environment.variables").(map[string]any)
-		if len(vars) != len(want) {
-			t.Errorf("environment has %d variables, want %d: %v", len(vars), len(want), vars)
+		checkEnvironment(t, fn, want, secret)
+
+		// The scheduler runs the same app, and checks the subscription: it
+		// alone is told the endpoint as subscribed, which the endpoint's own
+		// function cannot be (its URL is made from it).
+		want["SNS_SUBSCRIPTION_ENDPOINT"] = r.named("delivery-subscription").String("endpoint")
+		want["SNS_SUBSCRIPTION_TOPIC_ARN"] = r.output("topicArn")
+		if !strings.HasSuffix(want["SNS_SUBSCRIPTION_ENDPOINT"], "/transcode-complete") {
+			t.Errorf("the subscription's endpoint is %q", want["SNS_SUBSCRIPTION_ENDPOINT"])
 		}
-		for name, value := range want {
-			if got := env(name); got != value {
-				t.Errorf("%s = %q, want %q", name, got, value)
+		checkEnvironment(t, r.named("endpoint-scheduler"), want, secret)
+	})
+}
+
+// checkEnvironment checks that a function has exactly the variables of want,
+// those named in secret kept secret.
+func checkEnvironment(t *testing.T, fn stacktest.Resource, want map[string]string, secret []string) {
+	t.Helper()
+	vars, _ := fn.Get("environment.variables").(map[string]any)
+	if len(vars) != len(want) {
+		t.Errorf("%s: environment has %d variables, want %d: %v", fn.Name, len(vars), len(want), vars)
+	}
+	for name, value := range want {
+		if got := fn.String("environment.variables." + name); got != value {
+			t.Errorf("%s: %s = %q, want %q", fn.Name, name, got, value)
+		}
+	}
+	for name := range want {
+		if got, want := fn.IsSecret("environment.variables."+name), slices.Contains(secret, name); got != want {
+			t.Errorf("%s: %s secret: %v, want %v (secrets: %v)", fn.Name, name, got, want, secret)
+		}
+	}
+}
+
+func TestBothFunctionsRunTheBootstrapOnArmAsTheEndpointsRole(t *testing.T) {
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		if n := len(r.Of(tFunction)); n != 2 {
+			t.Errorf("want the endpoint and its scheduler, got %d functions", n)
+		}
+		for fnName, logsName := range map[string]string{"endpoint-function": "endpoint-logs", "endpoint-scheduler": "endpoint-scheduler-logs"} {
+			fn := r.named(fnName)
+			if fn.String("runtime") != "provided.al2023" || fn.String("handler") != "bootstrap" {
+				t.Errorf("%s: runtime %q handler %q", fnName, fn.String("runtime"), fn.String("handler"))
 			}
-		}
-		for name := range want {
-			if got, want := fn.IsSecret("environment.variables."+name), slices.Contains(secret, name); got != want {
-				t.Errorf("%s secret: %v, want %v (secrets: %v)", name, got, want, secret)
+			if got := fn.Get("architectures"); !slices.Equal(toStrings(got), []string{"arm64"}) {
+				t.Errorf("%s: architectures %v, want [arm64]", fnName, got)
+			}
+			if got := fn.String("code.archive"); got != "../dist/lambda.zip" {
+				t.Errorf("%s: code %q, want ../dist/lambda.zip (relative to infra/)", fnName, got)
+			}
+			if got, want := fn.String("role"), r.named("endpoint-role").Output("arn"); got != want {
+				t.Errorf("%s runs as %q, want the endpoint's role %q", fnName, got, want)
+			}
+			if !slices.Contains(fn.DependsOn, "endpoint-role-policy") {
+				t.Errorf("%s does not wait for its role's policy", fnName)
+			}
+			logs := r.named(logsName)
+			if fn.String("loggingConfig.logGroup") != logs.String("name") || logs.String("name") != "/aws/lambda/"+fn.String("name") {
+				t.Errorf("%s logs to %q, log group is %q", fnName, fn.String("loggingConfig.logGroup"), logs.String("name"))
+			}
+			wantRetention := 30.0
+			if sc.ephemeral() {
+				wantRetention = 3
+			}
+			if got := logs.Get("retentionInDays"); got != wantRetention {
+				t.Errorf("%s: log retention %v days, want %v", logsName, got, wantRetention)
 			}
 		}
 	})
 }
 
-func TestTheFunctionRunsTheBootstrapOnArm(t *testing.T) {
+func TestTheFunctionURLIsPublicWithoutADuplicatePermission(t *testing.T) {
+	// A URL with authorization type NONE gets its lambda:InvokeFunctionUrl
+	// grant from the provider as it is created; the program declares only
+	// lambda:InvokeFunction, which AWS also requires since October 2025.
 	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
-		fn := r.one(tFunction)
-		if fn.String("runtime") != "provided.al2023" || fn.String("handler") != "bootstrap" {
-			t.Errorf("runtime %q handler %q", fn.String("runtime"), fn.String("handler"))
-		}
-		if got := fn.Get("architectures"); !slices.Equal(toStrings(got), []string{"arm64"}) {
-			t.Errorf("architectures %v, want [arm64]", got)
-		}
-		if got := fn.String("code.archive"); got != "../dist/lambda.zip" {
-			t.Errorf("code %q, want ../dist/lambda.zip (relative to infra/)", got)
-		}
-		logs := r.one(tLogGroup)
-		if fn.String("loggingConfig.logGroup") != logs.String("name") || logs.String("name") != "/aws/lambda/"+fn.String("name") {
-			t.Errorf("function logs to %q, log group is %q", fn.String("loggingConfig.logGroup"), logs.String("name"))
-		}
-		wantRetention := 30.0
-		if sc.ephemeral() {
-			wantRetention = 3
-		}
-		if got := logs.Get("retentionInDays"); got != wantRetention {
-			t.Errorf("log retention %v days, want %v", got, wantRetention)
-		}
-	})
-}
-
-func TestTheFunctionURLIsPublicWithBothPermissions(t *testing.T) {
-	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
-		fn := r.one(tFunction)
+		fn := r.named("endpoint-function")
 		url := r.one(tFunctionURL)
 		if url.String("functionName") != fn.String("name") || url.String("authorizationType") != "NONE" || url.String("invokeMode") != "RESPONSE_STREAM" {
 			t.Errorf("function URL %v", url.Get(""))
 		}
-		var actions []string
+		var public []string
 		for _, p := range r.Of(tPermission) {
-			if p.String("function") != fn.String("name") {
-				t.Errorf("permission %s is on function %q", p.Name, p.String("function"))
+			if p.String("action") == "lambda:InvokeFunctionUrl" {
+				t.Errorf("permission %s duplicates the lambda:InvokeFunctionUrl grant the URL's creation adds", p.Name)
 			}
-			if p.String("principal") != "*" {
-				continue // the webhook schedule's, checked on its own
-			}
-			actions = append(actions, p.String("action"))
-			if p.String("action") == "lambda:InvokeFunctionUrl" && p.String("functionUrlAuthType") != "NONE" {
-				t.Errorf("InvokeFunctionUrl permission is not limited to the NONE auth type")
+			if p.String("principal") == "*" {
+				public = append(public, p.String("action"))
+				if p.String("function") != fn.String("name") {
+					t.Errorf("public permission %s is on function %q, want the endpoint", p.Name, p.String("function"))
+				}
 			}
 		}
-		slices.Sort(actions)
-		if want := []string{"lambda:InvokeFunction", "lambda:InvokeFunctionUrl"}; !slices.Equal(actions, want) {
-			t.Errorf("permissions %v, want %v", actions, want)
+		if want := []string{"lambda:InvokeFunction"}; !slices.Equal(public, want) {
+			t.Errorf("public permissions %v, want %v", public, want)
 		}
 	})
 }
 
-func TestWithWebhooksAScheduleInvokesTheFunctionEveryMinute(t *testing.T) {
+func TestAScheduleInvokesTheFunctionEveryMinuteWithOrWithoutWebhooks(t *testing.T) {
+	// It retries the webhook calls that are due and heals a subscription
+	// left pending confirmation, which matters with webhooks off too.
 	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
 		rules, targets, permissions := r.scheduleResources()
-		if !sc.webhooks() {
-			if n := len(rules) + len(targets) + len(permissions); n != 0 {
-				t.Errorf("webhooks are off, yet the stack declares %d schedule resources", n)
-			}
-			return
-		}
 		if len(rules) != 1 || len(targets) != 1 || len(permissions) != 1 {
 			t.Fatalf("want one schedule rule, target and permission, got %d, %d and %d", len(rules), len(targets), len(permissions))
 		}
@@ -266,8 +301,8 @@ func TestWithWebhooksAScheduleInvokesTheFunctionEveryMinute(t *testing.T) {
 		if target.String("rule") != rule.String("name") {
 			t.Errorf("target is on rule %q, want %q", target.String("rule"), rule.String("name"))
 		}
-		if got, want := target.String("arn"), r.one(tFunction).Output("arn"); got != want {
-			t.Errorf("target %q, want the function %q", got, want)
+		if got, want := target.String("arn"), r.named("endpoint-scheduler").Output("arn"); got != want {
+			t.Errorf("target %q, want the scheduler %q", got, want)
 		}
 		// The app recognises the scheduled event by its source and
 		// detail-type, so the target must pass it on unchanged.
@@ -299,13 +334,21 @@ func TestTheSubscriptionDeliversToTheFunctionURLOnceItIsLive(t *testing.T) {
 			t.Errorf("outputs endpointUrl %q and notificationUrl %q, want %q and its /transcode-complete",
 				r.output("endpointUrl"), r.output("notificationUrl"), base)
 		}
-		if sub.String("protocol") != "https" || sub.Get("endpointAutoConfirms") != true {
-			t.Errorf("protocol %q auto-confirms %v, want https true", sub.String("protocol"), sub.Get("endpointAutoConfirms"))
+		if sub.String("protocol") != "https" {
+			t.Errorf("protocol %q, want https", sub.String("protocol"))
+		}
+		// With endpointAutoConfirms the provider waits for the confirmation
+		// and fails the deploy when it does not come in time: a first
+		// confirmation refused with 403 is never retried by SNS.
+		for _, key := range []string{"endpointAutoConfirms", "confirmationTimeoutInMinutes"} {
+			if v := sub.Get(key); v != nil && v != false {
+				t.Errorf("%s is %v: pulumi up would wait for a confirmation that may never come", key, v)
+			}
 		}
 		if sub.String("topic") != r.output("topicArn") {
 			t.Errorf("subscribed to %q", sub.String("topic"))
 		}
-		for _, dep := range []string{"endpoint-function", "endpoint-url", "endpoint-public-url", "endpoint-public-invoke"} {
+		for _, dep := range []string{"endpoint-function", "endpoint-url", "endpoint-public-invoke", "delivery-dead-letter-policy"} {
 			if !slices.Contains(sub.DependsOn, dep) {
 				t.Errorf("the subscription does not wait for %s (depends on %v)", dep, sub.DependsOn)
 			}
@@ -348,17 +391,41 @@ func TestUndeliverableEventsGoToTheDeadLetterQueue(t *testing.T) {
 			t.Errorf("retry policy %+v: want retries with exponential back-off, within SNS's limits", p)
 		}
 
-		pol := r.policyOf(r.one(tQueuePolicy), "policy")
-		var allows []statement
-		for _, s := range pol.Statement {
-			if s.Effect == "Allow" {
-				allows = append(allows, s)
+		r.checkOnlySenderIs(r.named("delivery-dead-letter-policy"), dlq, "sns.amazonaws.com", r.output("topicArn"))
+	})
+}
+
+func TestJobStateEventsEventBridgeCannotPublishWaitInTheirOwnDeadLetterQueue(t *testing.T) {
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		_, ok := r.Named("transcoder-job-state-dead-letter-queue")
+		if !sc.mediaconvert() {
+			if ok {
+				t.Error("the legacy engine, which has no rule, declares a job-state dead-letter queue")
 			}
+			return
 		}
-		if len(allows) != 1 || !slices.Equal(allows[0].Principal["Service"], []string{"sns.amazonaws.com"}) ||
-			!slices.Equal(allows[0].Action, []string{"sqs:SendMessage"}) ||
-			!slices.Equal(allows[0].Condition["ArnEquals"]["aws:SourceArn"], []string{r.output("topicArn")}) {
-			t.Errorf("dead-letter queue policy %v: want only this topic to send", allows)
+		dlq := r.named("transcoder-job-state-dead-letter-queue")
+		target := r.oneIn("transcoder", tEventTarget)
+		if got, want := target.String("deadLetterConfig.arn"), dlq.Output("arn"); want == "" || got != want {
+			t.Errorf("the job-state target's dead letters go to %q, want %q", got, want)
+		}
+		if got := dlq.Get("messageRetentionSeconds"); got != float64(14*24*3600) {
+			t.Errorf("job-state dead letters kept %v s, want 14 days", got)
+		}
+		if r.output("jobStateDeadLetterQueueUrl") != dlq.ID {
+			t.Errorf("output jobStateDeadLetterQueueUrl %q, want %q", r.output("jobStateDeadLetterQueueUrl"), dlq.ID)
+		}
+		// An hour of retries, then the dead-letter queue and the alarm; within
+		// EventBridge's limits (60-86400 s, 0-185 attempts).
+		age, _ := target.Get("retryPolicy.maximumEventAgeInSeconds").(float64)
+		attempts, _ := target.Get("retryPolicy.maximumRetryAttempts").(float64)
+		if age != 3600 || attempts < 1 || attempts > 185 {
+			t.Errorf("retry policy %v, want events retried for an hour, within EventBridge's limits", target.Get("retryPolicy"))
+		}
+		policy := r.named("transcoder-job-state-dead-letter-policy")
+		r.checkOnlySenderIs(policy, dlq, "events.amazonaws.com", r.oneIn("transcoder", tEventRule).Output("arn"))
+		if !slices.Contains(target.DependsOn, policy.Name) {
+			t.Errorf("the target does not wait for its dead-letter queue's policy (depends on %v)", target.DependsOn)
 		}
 	})
 }
@@ -395,7 +462,7 @@ func TestTheTableHoldsJobsOnDemandWithTTL(t *testing.T) {
 	})
 }
 
-func TestBucketsExpireUploadsAndAbortIncompleteUploads(t *testing.T) {
+func TestBucketsExpireUploadsAndOutputsAndAbortIncompleteUploads(t *testing.T) {
 	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
 		input := r.named("storage-input-lifecycle")
 		if input.String("bucket") != r.output("inputBucket") {
@@ -415,6 +482,27 @@ func TestBucketsExpireUploadsAndAbortIncompleteUploads(t *testing.T) {
 				t.Errorf("%s does not abort incomplete multipart uploads", lc.Name)
 			}
 		}
+		// Outputs go with their jobs: the output bucket expires them after
+		// the app's job retention, and keeps them for ever when jobs are.
+		output := r.named("storage-output-lifecycle")
+		var expiry []any
+		for _, rule := range output.Get("rules").([]any) {
+			if m, _ := rule.(map[string]any); m["expiration"] != nil {
+				if m["status"] != "Enabled" || m["filter"].(map[string]any)["prefix"] != "" {
+					t.Errorf("output expiry rule %v does not cover every object", m)
+				}
+				expiry = append(expiry, m["expiration"].(map[string]any)["days"])
+			}
+		}
+		var want []any
+		if days := sc.jobRetentionDays(); days != "0" {
+			n, _ := strconv.Atoi(days)
+			want = append(want, float64(n))
+		}
+		if !jsonEqual(expiry, want) {
+			t.Errorf("outputs expire after %v days, want %v (JOB_RETENTION_DAYS %s)", expiry, want, sc.jobRetentionDays())
+		}
+
 		versioning := r.one(tVersioning)
 		if versioning.String("bucket") != r.output("outputBucket") || versioning.String("versioningConfiguration.status") != "Enabled" {
 			t.Errorf("versioning %v, want on the output bucket", versioning.Get(""))
@@ -489,7 +577,7 @@ func (r *stackRun) checkUploadOrigins(extra []string) {
 	if got := toStrings(rule.Get("corsRules.0.allowedMethods")); !slices.Equal(got, []string{"PUT", "POST"}) {
 		t.Errorf("methods %v, want [PUT POST]", got)
 	}
-	if fn := r.one(tFunction); slices.Contains(fn.DependsOn, rule.Name) {
+	if fn := r.named("endpoint-function"); slices.Contains(fn.DependsOn, rule.Name) {
 		t.Errorf("the function waits for the CORS rule, which waits for its URL (depends on %v)", fn.DependsOn)
 	}
 }
@@ -497,9 +585,9 @@ func (r *stackRun) checkUploadOrigins(extra []string) {
 func TestTheOutputsNameEveryResourceAnOperatorNeeds(t *testing.T) {
 	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
 		want := []string{"inputBucket", "outputBucket", "topicArn", "endpointUrl", "notificationUrl", "tableName",
-			"deadLetterQueueUrl", "roleArn", "engine"}
+			"deadLetterQueueUrl", "roleArn", "engine", "dashboardName"}
 		if sc.mediaconvert() {
-			want = append(want, "queueArn")
+			want = append(want, "queueArn", "jobStateDeadLetterQueueUrl")
 		} else {
 			want = append(want, "pipelineId")
 		}
@@ -517,39 +605,6 @@ func TestTheOutputsNameEveryResourceAnOperatorNeeds(t *testing.T) {
 	})
 }
 
-func TestAlarmsWatchDeadLettersFailedNotificationsAndErrors(t *testing.T) {
-	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
-		metrics := map[string]string{}
-		for _, a := range r.Of(tAlarm) {
-			metrics[a.String("namespace")+"/"+a.String("metricName")] = a.Name
-			actions := toStrings(a.Get("alarmActions"))
-			if sc.config["transcoder:alarmEmail"] != "" {
-				if !slices.Equal(actions, []string{r.output("alarmTopicArn")}) {
-					t.Errorf("%s notifies %v, want the alarm topic", a.Name, actions)
-				}
-			} else if len(actions) != 0 {
-				t.Errorf("%s has actions %v without an alarm e-mail", a.Name, actions)
-			}
-		}
-		for _, m := range []string{"AWS/SQS/ApproximateNumberOfMessagesVisible", "AWS/SNS/NumberOfNotificationsFailed", "AWS/Lambda/Errors"} {
-			if metrics[m] == "" {
-				t.Errorf("no alarm on %s (alarms: %v)", m, metrics)
-			}
-		}
-		if r.named("alarms-dead-letters").String("dimensions.QueueName") != r.named("delivery-dead-letter-queue").String("name") {
-			t.Error("the dead-letter alarm watches another queue")
-		}
-		emails := r.Where(tSubscription, "protocol", "email")
-		if email := sc.config["transcoder:alarmEmail"]; email != "" {
-			if len(emails) != 1 || emails[0].String("endpoint") != email || emails[0].String("topic") != r.output("alarmTopicArn") {
-				t.Errorf("e-mail subscriptions %v, want %s on the alarm topic", emails, email)
-			}
-		} else if len(emails) != 0 || len(r.Of(tTopic)) != 1 {
-			t.Errorf("an alarm topic exists without an alarm e-mail")
-		}
-	})
-}
-
 func TestComponentsGroupTheResourcesByConcern(t *testing.T) {
 	// Where the main resources of each concern belong.
 	home := map[string][]string{
@@ -558,7 +613,8 @@ func TestComponentsGroupTheResourcesByConcern(t *testing.T) {
 		tMCQueue: {"transcoder"}, tPipeline: {"transcoder"},
 		tEventRule: {"transcoder", "endpoint"}, tEventTarget: {"transcoder", "endpoint"},
 		tTable: {"state"}, tFunction: {"endpoint"}, tFunctionURL: {"endpoint"}, tPermission: {"endpoint"},
-		tQueue: {"delivery"}, tQueuePolicy: {"delivery"}, tAlarm: {"alarms"}, tBudget: {"budget"},
+		tQueue: {"delivery", "transcoder"}, tQueuePolicy: {"delivery", "transcoder"}, tAlarm: {"alarms"}, tDashboard: {"alarms"},
+		tBudget: {"budget"},
 	}
 	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
 		root := "transcoder-" + sc.stack
