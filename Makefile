@@ -62,8 +62,8 @@ chromium: ## Make sure Chromium is installed (the browser test drives it)
 	@command -v chromium >/dev/null || { $(call apt-install,chromium); }
 
 # redrive hands the dead letters of stack STACK to the service as its
-# function runs it: the stack's outputs name the queue, the table, the topic
-# and the engine.
+# function runs it: the stack's outputs name the queue (and so the region),
+# the table, the topic and the engine.
 .PHONY: redrive
 redrive: build ## Apply and delete what stack STACK's dead-letter queue holds, as the endpoint would (DRY_RUN=1: only list it)
 	@outputs="$$($(PULUMI) stack output --shell --stack $(STACK))" || exit 1; eval "$$outputs"; \
@@ -73,7 +73,8 @@ redrive: build ## Apply and delete what stack STACK's dead-letter queue holds, a
 		elastictranscoder) set -- ELASTICTRANSCODER_PIPELINE_ID="$$pipelineId";; \
 		*) echo "stack $(STACK) has engine '$$engine': expected mediaconvert or elastictranscoder" >&2; exit 1;; \
 	esac; \
-	env STORE=dynamodb DYNAMODB_TABLE="$$tableName" SNS_TOPIC_ARNS="$$topicArn" ENGINE="$$engine" \
+	env AWS_REGION="$$(echo "$$deadLetterQueueUrl" | cut -d. -f2)" \
+		STORE=dynamodb DYNAMODB_TABLE="$$tableName" SNS_TOPIC_ARNS="$$topicArn" ENGINE="$$engine" \
 		INPUT_BUCKET="$$inputBucket" OUTPUT_BUCKET="$$outputBucket" "$$@" \
 		./bin/server redrive $(if $(DRY_RUN),--dry-run) --queue-url "$$deadLetterQueueUrl"
 

@@ -83,6 +83,12 @@ type Config struct {
 	Store Store
 	// DynamoDBTable is the table of the DynamoDB store (DYNAMODB_TABLE).
 	DynamoDBTable string
+	// JobRetention is how long a job is kept after it ends, and an open
+	// job after its last change; zero keeps jobs for ever
+	// (JOB_RETENTION_DAYS). The output bucket's lifecycle rule should
+	// expire outputs after the same time, so that no download outlives its
+	// job or the other way round.
+	JobRetention time.Duration
 	// TopicARNs is the allow-list of SNS topics (SNS_TOPIC_ARNS).
 	TopicARNs []string
 	// MaxAge is how old a delivered message may be; 0 turns the check off
@@ -90,6 +96,10 @@ type Config struct {
 	MaxAge time.Duration
 	// CertDir holds pinned SNS signing certificates (SNS_CERT_DIR).
 	CertDir string
+	// Subscription is the endpoint's own SNS subscription, kept confirmed
+	// (SNS_SUBSCRIPTION_ENDPOINT, SNS_SUBSCRIPTION_TOPIC_ARN,
+	// SNS_SUBSCRIPTION_ARN).
+	Subscription SubscriptionConfig
 	// APIToken is the operator's bearer token for the jobs API (API_TOKEN).
 	APIToken string
 	// APITokenGenerated is true when API_TOKEN was unset and APIToken was
@@ -165,9 +175,13 @@ var Vars = []Var{
 	{"STORE", "sqlite", "job store: sqlite or dynamodb"},
 	{"DYNAMODB_TABLE", "", "table of the DynamoDB store (required with STORE=dynamodb)"},
 	{"AWS_ENDPOINT_URL_DYNAMODB", "", "DynamoDB endpoint override (the AWS SDK's own variable), e.g. a local dynalite"},
+	{"JOB_RETENTION_DAYS", "90", "days a job is kept after it ends (an open job: after its last change), then deleted; 0 keeps jobs for ever; the output bucket should expire outputs after as many days"},
 	{"SNS_TOPIC_ARNS", "", "comma-separated allow-list of SNS topic ARNs; deliveries from any other topic get 403"},
 	{"SNS_MAX_AGE", "1h", "oldest accepted message Timestamp (Go duration; 0 turns the check off)"},
 	{"SNS_CERT_DIR", "", "directory of pinned SNS signing certificates, named as their URL's last segment"},
+	{"SNS_SUBSCRIPTION_ENDPOINT", "", "this endpoint's URL as subscribed to the topic (the Function URL + /transcode-complete); set, the service re-requests confirmation while its subscription is pending; unset turns that off"},
+	{"SNS_SUBSCRIPTION_TOPIC_ARN", "the first of SNS_TOPIC_ARNS", "topic of the subscription SNS_SUBSCRIPTION_ENDPOINT names"},
+	{"SNS_SUBSCRIPTION_ARN", "", "that subscription's ARN, if known; unset (or \"pending confirmation\") finds it by listing the topic's subscriptions"},
 	{"API_TOKEN", "made and kept in DATA_DIR/api-token", "the operator's bearer token: sees every owner's jobs, and /metrics"},
 	{"API_KEYS", "", "API clients' bearer keys as owner:key pairs, comma-separated; each key sees only its owner's jobs"},
 	{"SESSION_SECRET", "kept in DATA_DIR", "at least 32 characters that sign browser session cookies (required on Lambda)"},
@@ -314,10 +328,27 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	c.loadSecrets(get, bad)
 	c.loadAccess(get, bad)
+	c.loadSubscription(get, bad)
+	c.loadRetention(get, bad)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("configuration is invalid:\n%w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+// maxRetentionDays bounds JOB_RETENTION_DAYS at about a hundred years,
+// far beyond any sensible value, so that the expiry stays a valid time.
+const maxRetentionDays = 36500
+
+// loadRetention reads how long jobs are kept.
+func (c *Config) loadRetention(get func(string, string) string, bad func(string, string, ...any)) {
+	v := get("JOB_RETENTION_DAYS", "90")
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > maxRetentionDays {
+		bad("JOB_RETENTION_DAYS", "%q is not a whole number of days from 0 (keep jobs for ever) to %d", v, maxRetentionDays)
+		return
+	}
+	c.JobRetention = time.Duration(n) * 24 * time.Hour
 }
 
 // loadAccess reads who may sign in and each owner's quotas.

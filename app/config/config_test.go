@@ -94,6 +94,9 @@ func TestABadVariableIsNamedWithTheFix(t *testing.T) {
 		{"a negative daily job quota", map[string]string{"JOBS_PER_DAY": "-1"}, "JOBS_PER_DAY: \"-1\" is not a whole number"},
 		{"a running-jobs quota that is not a number", map[string]string{"JOBS_RUNNING": "two"}, "JOBS_RUNNING: \"two\""},
 		{"a per-upload quota that is not a number", map[string]string{"JOBS_PER_UPLOAD": "1.5"}, "JOBS_PER_UPLOAD: \"1.5\""},
+		{"a retention that is not whole days", map[string]string{"JOB_RETENTION_DAYS": "90d"}, "JOB_RETENTION_DAYS: \"90d\" is not a whole number of days"},
+		{"a negative retention", map[string]string{"JOB_RETENTION_DAYS": "-1"}, "JOB_RETENTION_DAYS: \"-1\""},
+		{"a retention past a hundred years", map[string]string{"JOB_RETENTION_DAYS": "36501"}, "JOB_RETENTION_DAYS: \"36501\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,6 +149,29 @@ func TestQuotasHaveDefaultsAndZeroTurnsEachOff(t *testing.T) {
 	}
 	if c.Quotas != (config.QuotaConfig{}) {
 		t.Fatalf("quotas set to 0 = %+v, want all off", c.Quotas)
+	}
+}
+
+func TestJobsAreKeptNinetyDaysByDefaultAndZeroKeepsThemForEver(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want time.Duration
+	}{
+		{"unset keeps jobs ninety days", nil, 90 * 24 * time.Hour},
+		{"a number of days keeps jobs that many days", map[string]string{"JOB_RETENTION_DAYS": "7"}, 7 * 24 * time.Hour},
+		{"zero keeps jobs for ever", map[string]string{"JOB_RETENTION_DAYS": "0"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load(env(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.JobRetention != tt.want {
+				t.Fatalf("JobRetention = %v, want %v", c.JobRetention, tt.want)
+			}
+		})
 	}
 }
 

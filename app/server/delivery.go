@@ -96,9 +96,15 @@ func (s *Server) deliver(ctx context.Context, r *http.Request, buf *bytes.Buffer
 	if err := m.CheckHeaders(r.Header.Get("x-amz-sns-topic-arn"), r.Header.Get("x-amz-sns-message-type")); err != nil {
 		return outcome{"malformed", http.StatusBadRequest, err, nil}
 	}
+	return s.process(ctx, m, attrs, false)
+}
 
+// process does what a parsed message asks once it is verified: it confirms,
+// records or applies it. It is the one path of both the endpoint and the
+// dead-letter redrive (Process, Preview); preview stops short of acting.
+func (s *Server) process(ctx context.Context, m *sns.Message, attrs *[]slog.Attr, preview bool) outcome {
 	start := time.Now()
-	err = s.deps.Verifier.Verify(ctx, m)
+	err := s.deps.Verifier.Verify(ctx, m)
 	s.deps.Metrics.verify.Observe(time.Since(start).Seconds())
 	if err != nil {
 		return refusal(err)
@@ -106,6 +112,9 @@ func (s *Server) deliver(ctx context.Context, r *http.Request, buf *bytes.Buffer
 
 	switch m.Type {
 	case sns.TypeSubscriptionConfirmation:
+		if preview {
+			return outcome{"would_confirm", http.StatusOK, nil, nil}
+		}
 		if err := s.deps.Verifier.Confirm(ctx, m); err != nil {
 			o := refusal(err)
 			if o.status == http.StatusBadGateway {
@@ -128,6 +137,9 @@ func (s *Server) deliver(ctx context.Context, r *http.Request, buf *bytes.Buffer
 		return outcome{"ignored_invalid", http.StatusOK, err, nil}
 	}
 	*attrs = append(*attrs, slog.String("job_id", u.JobID), slog.String("state", string(u.State)))
+	if preview {
+		return outcome{"would_apply", http.StatusOK, nil, nil}
+	}
 	ch, err := s.deps.Store.Apply(ctx, u)
 	if err != nil {
 		return outcome{"store_failed", http.StatusServiceUnavailable, errors.New("the job store failed; SNS will retry"), err}

@@ -34,6 +34,7 @@ import (
 	"transcoder/app/server"
 	"transcoder/app/sns"
 	"transcoder/app/sqlite"
+	"transcoder/app/subscription"
 	"transcoder/app/web"
 	"transcoder/app/webhooks"
 )
@@ -52,6 +53,14 @@ func main() {
 // together and serves until ctx is done, then shuts down gracefully: it stops
 // accepting, finishes in-flight requests and closes the store.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) > 1 {
+		switch args[1] {
+		case "redrive":
+			return redriveCommand(ctx, args[2:], getenv, stdout)
+		default:
+			return fmt.Errorf("unknown command %q: run with no arguments to serve, or %q", args[1], redriveUsage)
+		}
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
@@ -94,7 +103,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		defer svc.close(logger)
 		svc.srv.SetReady(true)
 		logger.Info("serving on AWS Lambda", "store", cfg.Store, "engine", cfg.Engine, "topics", cfg.TopicARNs)
-		lambda.StartWithOptions(lambdaHandler(svc.srv, svc.webhooks), lambda.WithContext(ctx))
+		checkAtStart(ctx, svc.subscription)
+		lambda.StartWithOptions(lambdaHandler(svc.srv, svc.webhooks, svc.subscription), lambda.WithContext(ctx))
 		return nil
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -136,6 +146,9 @@ type service struct {
 	pipeline *pipeline
 	// webhooks delivers job callbacks; nil when WEBHOOK_SECRET is unset.
 	webhooks *webhooks.Dispatcher
+	// subscription keeps the endpoint's SNS subscription confirmed; nil
+	// when SNS_SUBSCRIPTION_ENDPOINT is unset.
+	subscription *subscription.Checker
 }
 
 // kicker hands the server the dispatcher, or nothing (not a typed nil). On
@@ -164,7 +177,7 @@ func (i inlineDelivery) Kick() {
 // newService builds the service; baseURL is where it listens (empty on
 // Lambda, where only the AWS engines run).
 func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger, baseURL string) (*service, error) {
-	store, err := openStore(ctx, cfg)
+	store, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +187,12 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger, ba
 		return nil, err
 	}
 	topics, local := svc.pipeline.trust()
-	metrics := server.NewMetrics(prometheus.NewRegistry())
+	registry := prometheus.NewRegistry()
+	metrics := server.NewMetrics(registry)
+	if svc.subscription, err = subscriptionChecker(ctx, cfg, logger, registry); err != nil {
+		svc.close(logger)
+		return nil, err
+	}
 	verifier, err := sns.NewVerifier(sns.Options{
 		TopicARNs: append(slices.Clone(cfg.TopicARNs), topics...),
 		MaxAge:    cfg.MaxAge,
@@ -206,7 +224,7 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger, ba
 			Store:             store,
 			Secret:            cfg.WebhookSecret,
 			Logger:            logger.With("component", "webhooks"),
-			MaxAttempts:       20, // about a day of back-off
+			MaxAttempts:       webhooks.DefaultMaxAttempts, // about a day of back-off (webhooks.RetryWindow)
 			AllowURL:          webhooks.URLPolicy(localMode),
 			AllowLoopbackHTTP: localMode,
 			View:              func(j *jobs.Job) any { return svc.srv.View(j) },
@@ -312,7 +330,12 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, svc *se
 			svc.webhooks.Run(dctx)
 		}
 	}()
-	defer func() { stopDispatch(); <-dispatched }()
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		watchSubscription(dctx, svc.subscription, checkEvery)
+	}()
+	defer func() { stopDispatch(); <-dispatched; <-watched }()
 	svc.srv.SetReady(true)
 	url := baseURL(ln.Addr())
 	logger.Info("listening", "addr", ln.Addr().String(), "url", url, "store", cfg.Store, "engine", cfg.Engine)
@@ -339,17 +362,19 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, svc *se
 	return nil
 }
 
-// openStore opens the job store the configuration names.
-func openStore(ctx context.Context, cfg *config.Config) (jobs.Store, error) {
+// openStore opens the job store the configuration names, keeping jobs for
+// JOB_RETENTION_DAYS.
+func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (jobs.Store, error) {
 	switch cfg.Store {
 	case config.DynamoDB:
 		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("STORE=dynamodb: loading AWS configuration: %w", err)
 		}
-		return dynamodb.New(awsdynamodb.NewFromConfig(awsCfg), cfg.DynamoDBTable), nil
+		return dynamodb.New(awsdynamodb.NewFromConfig(awsCfg), cfg.DynamoDBTable, dynamodb.WithRetention(cfg.JobRetention)), nil
 	default:
-		s, err := sqlite.Open(filepath.Join(cfg.DataDir, "transcoder.db"))
+		s, err := sqlite.Open(filepath.Join(cfg.DataDir, "transcoder.db"),
+			sqlite.WithRetention(cfg.JobRetention), sqlite.WithLogger(logger.With("component", "store")))
 		if err != nil {
 			return nil, fmt.Errorf("DATA_DIR: opening the SQLite store in %s: %w", cfg.DataDir, err)
 		}

@@ -223,7 +223,7 @@ func TestTheLambdaFunctionServesTheSameHandlerAndDeliversWebhooksOnSchedule(t *t
 	}
 	defer svc.close(logger)
 	svc.srv.SetReady(true)
-	handle := lambdaHandler(svc.srv, svc.webhooks)
+	handle := lambdaHandler(svc.srv, svc.webhooks, svc.subscription)
 
 	// invoke sends the function the JSON the Lambda service would.
 	invoke := func(payload any) any {
