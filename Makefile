@@ -27,6 +27,7 @@ dev: ffmpeg build ## Run the whole pipeline locally (SQLite, local S3 and SNS, f
 	DATA_DIR=$(DATA_DIR) ./bin/server
 
 build: ## Build the server binary into bin/
+	@test -x bin/server || echo "building bin/server (the first build fetches modules and compiles them: a few minutes)..."
 	$(GO) build -o bin/server ./app/cmd/server
 
 build-lambda: ## Build dist/lambda.zip: a linux/arm64 bootstrap for provided.al2023

@@ -40,6 +40,16 @@ const (
 	ElasticTranscoder Engine = "elastictranscoder"
 )
 
+// LogFormat says how log lines are written.
+type LogFormat string
+
+// The log formats.
+const (
+	LogAuto LogFormat = "auto"
+	LogText LogFormat = "text"
+	LogJSON LogFormat = "json"
+)
+
 // SignIn says who may get a browser session.
 type SignIn string
 
@@ -136,6 +146,9 @@ type Config struct {
 	Quotas QuotaConfig
 	// LogLevel is the least severe level logged (LOG_LEVEL).
 	LogLevel slog.Level
+	// LogFormat is how log lines are written (LOG_FORMAT): LogAuto picks
+	// text for a terminal and JSON otherwise.
+	LogFormat LogFormat
 	// ShutdownTimeout bounds the wait for in-flight requests on SIGTERM
 	// (SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
@@ -205,6 +218,7 @@ var Vars = []Var{
 	{"JOBS_RUNNING", "2", "jobs of one owner that may be unfinished at once; 0 turns it off"},
 	{"JOBS_PER_UPLOAD", "3", "jobs that may be run on one upload; 0 turns it off"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"LOG_FORMAT", "auto", "text (for people), json (for log collectors), or auto: text on a terminal, JSON otherwise"},
 	{"SHUTDOWN_TIMEOUT", "10s", "how long SIGTERM waits for in-flight requests"},
 	{"CPU_PROFILE", "", "file to write a Go CPU profile to, from start to shutdown (profiling)"},
 }
@@ -308,6 +322,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 	default:
 		bad("ENGINE", "%q is not an engine: use local, mediaconvert or elastictranscoder", c.Engine)
+	}
+	switch c.LogFormat = LogFormat(get("LOG_FORMAT", string(LogAuto))); c.LogFormat {
+	case LogAuto, LogText, LogJSON:
+	default:
+		bad("LOG_FORMAT", "%q is not a log format: use auto, text or json", c.LogFormat)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
 		bad("LOG_LEVEL", "%q is not a level: use debug, info, warn or error", getenv("LOG_LEVEL"))

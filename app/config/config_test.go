@@ -86,6 +86,7 @@ func TestABadVariableIsNamedWithTheFix(t *testing.T) {
 		{"no session secret on Lambda", map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"}, "SESSION_SECRET: is required on Lambda"},
 		{"a short webhook secret", map[string]string{"WEBHOOK_SECRET": "short"}, "WEBHOOK_SECRET: is 5 characters long"},
 		{"an unknown log level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL: \"loud\""},
+		{"an unknown log format", map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT: \"xml\" is not a log format: use auto, text or json"},
 		{"a zero shutdown timeout", map[string]string{"SHUTDOWN_TIMEOUT": "0s"}, "SHUTDOWN_TIMEOUT:"},
 		{"an unknown sign-in mode", map[string]string{"SIGN_IN": "open"}, "SIGN_IN: \"open\" is not a sign-in mode: use anonymous or invite"},
 		{"an upload size with an unknown unit", map[string]string{"MAX_UPLOAD_SIZE": "5 parsecs"}, "MAX_UPLOAD_SIZE: \"5 parsecs\" has an unknown unit"},

@@ -65,7 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	forPeople := cfg.LogFormat == config.LogText || cfg.LogFormat == config.LogAuto && terminal(stdout)
+	logger := newLogger(stdout, cfg.LogLevel, forPeople)
 	dataDir, err := holdDataDir(cfg, logger)
 	if err != nil {
 		return err
@@ -121,7 +122,46 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer svc.close(logger)
-	return serve(ctx, cfg, logger, svc, ln)
+	var banner io.Writer
+	if forPeople {
+		banner = stdout
+	}
+	return serve(ctx, cfg, logger, svc, ln, banner)
+}
+
+// terminal reports whether w is a terminal: where a person reads the log.
+func terminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// newLogger writes text lines for people, or JSON lines for log collectors.
+func newLogger(w io.Writer, level slog.Level, forPeople bool) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if forPeople {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// printBanner tells the person who started the service, in plain words,
+// where to open it and where the operator's token is.
+func printBanner(w io.Writer, cfg *config.Config, url string) {
+	fmt.Fprintf(w, "\ntranscoder is ready: open %s\n", url)
+	switch {
+	case cfg.APITokenGenerated:
+		fmt.Fprintf(w, "  the operator's token (every job, /metrics, invites) is in %s\n", filepath.Join(cfg.DataDir, "api-token"))
+	default:
+		fmt.Fprintln(w, "  the operator's token is API_TOKEN, as set")
+	}
+	if cfg.SignIn == config.Invite {
+		fmt.Fprintf(w, "  sign-in is by invitation: make a link with\n    curl -H \"Authorization: Bearer $TOKEN\" -d '{}' %s/invites\n", url)
+	}
+	fmt.Fprintf(w, "  state is kept in %s; Ctrl-C stops everything\n\n", cfg.DataDir)
 }
 
 // baseURL is where this process reaches its own listener, and what the log
@@ -312,7 +352,7 @@ func (s *service) close(logger *slog.Logger) {
 }
 
 // serve runs the HTTP server on ln until ctx is done.
-func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, svc *service, ln net.Listener) error {
+func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, svc *service, ln net.Listener, banner io.Writer) error {
 	hs := &http.Server{
 		Handler:           svc.srv,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -341,6 +381,9 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, svc *se
 	logger.Info("listening", "addr", ln.Addr().String(), "url", url, "store", cfg.Store, "engine", cfg.Engine)
 	if err := svc.pipeline.started(ctx, url+"/transcode-complete"); err != nil {
 		logger.Error("starting the local pipeline", "err", err)
+	}
+	if banner != nil {
+		printBanner(banner, cfg, url)
 	}
 
 	select {
