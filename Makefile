@@ -30,9 +30,14 @@ build: ## Build the server binary into bin/
 	@test -x bin/server || echo "building bin/server (the first build fetches modules and compiles them: a few minutes)..."
 	$(GO) build -o bin/server ./app/cmd/server
 
+# The Lambda build leaves out what never runs there: the local S3, SNS and
+# ffmpeg engine, SQLite, the redrive command (transcoder_lambda), the Lambda
+# RPC mode (lambda.norpc) and gin's MessagePack codec (nomsgpack).
+LAMBDA_TAGS := lambda.norpc,transcoder_lambda,nomsgpack
+
 build-lambda: ## Build dist/lambda.zip: a linux/arm64 bootstrap for provided.al2023
 	@mkdir -p dist/lambda
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w' -o dist/lambda/bootstrap ./app/cmd/server
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -tags $(LAMBDA_TAGS) -ldflags='-s -w' -o dist/lambda/bootstrap ./app/cmd/server
 	$(GO) run ./app/internal/cmd/lambdazip dist/lambda.zip dist/lambda/bootstrap
 	@echo "dist/lambda.zip is ready"
 

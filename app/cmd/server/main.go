@@ -33,7 +33,6 @@ import (
 	"transcoder/app/quotas"
 	"transcoder/app/server"
 	"transcoder/app/sns"
-	"transcoder/app/sqlite"
 	"transcoder/app/subscription"
 	"transcoder/app/web"
 	"transcoder/app/webhooks"
@@ -345,10 +344,7 @@ func (s *service) close(logger *slog.Logger) {
 	if err := s.store.Close(); err != nil {
 		logger.Error("closing the store", "err", err)
 	}
-	if st, ok := s.store.(*sqlite.Store); ok {
-		stats := st.Stats()
-		logger.Info("store closed", "requests", stats.Requests, "commits", stats.Commits, "largest_batch", stats.MaxBatch)
-	}
+	logStoreStats(s.store, logger)
 }
 
 // serve runs the HTTP server on ln until ctx is done.
@@ -416,11 +412,6 @@ func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (jo
 		}
 		return dynamodb.New(awsdynamodb.NewFromConfig(awsCfg), cfg.DynamoDBTable, dynamodb.WithRetention(cfg.JobRetention)), nil
 	default:
-		s, err := sqlite.Open(filepath.Join(cfg.DataDir, "transcoder.db"),
-			sqlite.WithRetention(cfg.JobRetention), sqlite.WithLogger(logger.With("component", "store")))
-		if err != nil {
-			return nil, fmt.Errorf("DATA_DIR: opening the SQLite store in %s: %w", cfg.DataDir, err)
-		}
-		return s, nil
+		return openSQLite(cfg, logger)
 	}
 }

@@ -5,10 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
-	"path/filepath"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awselastictranscoder "github.com/aws/aws-sdk-go-v2/service/elastictranscoder"
@@ -18,11 +15,8 @@ import (
 	"transcoder/app/config"
 	"transcoder/app/elastictranscoder"
 	"transcoder/app/jobs"
-	"transcoder/app/localengine"
-	"transcoder/app/localsns"
 	"transcoder/app/mediaconvert"
 	"transcoder/app/s3"
-	s3local "transcoder/app/s3/local"
 	"transcoder/app/sns"
 )
 
@@ -33,11 +27,9 @@ type pipeline struct {
 	transcoder jobs.Transcoder
 	engine     jobs.Engine
 
-	// The local pipeline only: its SNS topic (whose handler the server
-	// mounts at /local-sns, and whose signer the verifier is told to
-	// trust) and what to do once the endpoint listens.
-	topic   *localsns.Topic
-	local   *localengine.Engine
+	// local is the one-machine pipeline's SNS topic and engine; nil with
+	// the AWS engines (and not in the Lambda build at all).
+	local   localParts
 	closers []func() error
 }
 
@@ -79,101 +71,38 @@ func (p *pipeline) openAWS(ctx context.Context, cfg *config.Config) error {
 	return err
 }
 
-func (p *pipeline) openLocal(ctx context.Context, cfg *config.Config, logger *slog.Logger, baseURL string) error {
-	p.engine = jobs.Local
-	s3srv, err := s3local.Start(ctx, s3local.Options{
-		Dir:            filepath.Join(cfg.DataDir, "s3"),
-		Addr:           cfg.Local.S3Addr,
-		Buckets:        []string{cfg.InputBucket, cfg.OutputBucket},
-		AllowedOrigins: pageOrigins(baseURL),
-	})
-	if err != nil {
-		return fmt.Errorf("LOCAL_S3_ADDR: starting the local S3 server on %s: %w", cfg.Local.S3Addr, err)
-	}
-	p.closers = append(p.closers, s3srv.Close)
-	client, err := s3srv.Client(ctx)
-	if err != nil {
-		return err
-	}
-	p.storage = s3.New(client, cfg.InputBucket, cfg.OutputBucket)
-
-	p.topic, err = localsns.Open(ctx, localsns.Options{
-		Dir:        filepath.Join(cfg.DataDir, "sns"),
-		BaseURL:    baseURL + localSNSPath,
-		Logger:     logger.With("component", "local-sns"),
-		Duplicates: cfg.Local.Duplicates,
-		Reorder:    cfg.Local.Reorder,
-	})
-	if err != nil {
-		return fmt.Errorf("DATA_DIR: opening the local SNS topic: %w", err)
-	}
-	p.closers = append(p.closers, func() error { p.topic.Close(); return nil })
-
-	p.local, err = localengine.New(localengine.Options{
-		Storage:     p.storage,
-		Publisher:   publisher{p.topic},
-		FFmpeg:      cfg.Local.FFmpeg,
-		FFprobe:     cfg.Local.FFprobe,
-		Concurrency: cfg.Local.Concurrency,
-		Dir:         filepath.Join(cfg.DataDir, "engine"),
-		Logger:      logger.With("component", "local-engine"),
-		// The operator's jobs (Owner "") are exempt, as from every quota.
-		MaxInputDuration: cfg.Quotas.MaxInputDuration,
-	})
-	if err != nil {
-		return err
-	}
-	p.closers = append(p.closers, p.local.Close)
-	p.transcoder = p.local
-	logger.Info("local pipeline", "s3", s3srv.URL(), "topic", p.topic.TopicARN(), "ffmpeg", cfg.Local.FFmpeg)
-	return nil
-}
-
-// pageOrigins are the origins a browser may show the page under, which the
-// local S3 server must accept uploads from: a loopback service is as
-// reachable at localhost as at its address.
-func pageOrigins(baseURL string) []string {
-	u, err := url.Parse(baseURL)
-	if err != nil {
-		return []string{baseURL}
-	}
-	ip := net.ParseIP(u.Hostname())
-	if ip == nil || !ip.IsLoopback() {
-		return []string{baseURL}
-	}
-	port := u.Port()
-	return []string{"http://127.0.0.1:" + port, "http://localhost:" + port, "http://[::1]:" + port}
+// localParts is what the one-machine pipeline adds to the service: its SNS
+// topic, whose handler the server mounts at /local-sns and whose signer the
+// verifier is told to trust, and what to do once the endpoint listens.
+type localParts interface {
+	trust() (topics []string, local *sns.LocalSigner)
+	started(ctx context.Context, endpoint string) error
+	handler() http.Handler
 }
 
 // trust is what the verifier must accept besides Amazon SNS: the local
 // topic, named explicitly, or nothing.
-func (p *pipeline) trust() (topics []string, local *sns.LocalSigner) {
-	if p.topic == nil {
+func (p *pipeline) trust() ([]string, *sns.LocalSigner) {
+	if p.local == nil {
 		return nil, nil
 	}
-	return []string{p.topic.TopicARN()}, p.topic.LocalSigner()
+	return p.local.trust()
 }
 
-// started finishes the local pipeline once the endpoint accepts requests:
-// the topic subscribes it (the endpoint confirms through the handshake),
-// dropping the endpoint of an earlier run on another address, and the
-// engine reports the jobs a previous run left unfinished.
+// started finishes the local pipeline once the endpoint accepts requests.
 func (p *pipeline) started(ctx context.Context, endpoint string) error {
-	if p.topic == nil {
+	if p.local == nil {
 		return nil
 	}
-	if _, err := p.topic.SubscribeOnly(ctx, endpoint); err != nil {
-		return fmt.Errorf("subscribing %s to the local SNS topic: %w", endpoint, err)
-	}
-	return p.local.Recover(ctx)
+	return p.local.started(ctx, endpoint)
 }
 
 // handler is the local topic's HTTP handler, or nil.
 func (p *pipeline) handler() http.Handler {
-	if p.topic == nil {
+	if p.local == nil {
 		return nil
 	}
-	return http.StripPrefix(localSNSPath, p.topic.Handler())
+	return p.local.handler()
 }
 
 // close stops what the pipeline started, the engine first.
@@ -186,10 +115,3 @@ func (p *pipeline) close() error {
 	return errors.Join(errs...)
 }
 
-// publisher adapts the local topic to the engine's Publisher.
-type publisher struct{ t *localsns.Topic }
-
-func (p publisher) Publish(ctx context.Context, message string) error {
-	_, err := p.t.Publish(ctx, message)
-	return err
-}
