@@ -1,3 +1,5 @@
+//go:build !transcoder_lambda
+
 package main
 
 import (
