@@ -124,10 +124,18 @@ type Output struct {
 	Status string `json:"status,omitempty"`
 }
 
-// Failure is why a job ended in ERROR.
+// Failure is why a job ended in ERROR. A stored job keeps the engine's own
+// Code and Message; what people read is made from them when the job is
+// shown (see package failures), so that the owner sees a plain sentence and
+// an improved wording applies to jobs failed before it.
 type Failure struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Detail is the engine's own account of the failure where Message is
+	// the plain sentence for the owner: set in the operator's view of a
+	// job, never in the owner's, since it names buckets, keys and the
+	// engine's internals.
+	Detail string `json:"detail,omitempty"`
 }
 
 // Warning is something the engine flagged without failing the job.

@@ -3,6 +3,8 @@ package jobs
 import (
 	"strings"
 	"time"
+
+	"transcoder/app/failures"
 )
 
 // Notice is a message in the job owner's inbox about a transition that
@@ -55,14 +57,21 @@ func (j *Job) noticeText(s State) string {
 	case Complete:
 		return what + " has been transcoded."
 	case Failed:
-		reason := "the transcoder reported an error"
-		if j.Error != nil && j.Error.Message != "" {
-			reason = j.Error.Message
-		}
-		return what + " could not be transcoded: " + reason
+		return what + " could not be transcoded. " + j.Explain().Message
 	default:
 		return "The transcoding of " + lowerFirst(what) + " was canceled."
 	}
+}
+
+// Explain says in plain words, for the job's owner, why it failed: the
+// engine's code and message read by package failures. The notice, the job
+// view and the webhook calls all word a failure with it, so they agree; a
+// job without a recorded failure reads as failures.Unknown.
+func (j *Job) Explain() failures.Explanation {
+	if j.Error == nil {
+		return failures.Explain(string(j.Engine), "", "")
+	}
+	return failures.Explain(string(j.Engine), j.Error.Code, j.Error.Message)
 }
 
 // subject names what a notice is about, never with an empty name: the

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"transcoder/app/failures"
 	"transcoder/app/jobs"
 )
 
@@ -16,8 +17,11 @@ func TestAFinishedJobLeavesOneNoticeInPlainWords(t *testing.T) {
 		reason string
 	}{
 		{"completion", &jobs.Update{JobID: "j", At: at(2), State: jobs.Complete}, "Your file song.wav has been transcoded.", ""},
-		{"failure", &jobs.Update{JobID: "j", At: at(2), State: jobs.Failed, Error: &jobs.Failure{Code: "1010", Message: "the input is not audio"}},
-			"Your file song.wav could not be transcoded: the input is not audio", ""},
+		{"failure, in the owner's words and not the engine's", &jobs.Update{JobID: "j", At: at(2), State: jobs.Failed, Engine: jobs.MediaConvert,
+			Error: &jobs.Failure{Code: "1010", Message: "Unable to open input file [s3://in/uploads/alice/u1/song.wav]: [Failed probe/open: [Can't find parser for container]]"}},
+			"Your file song.wav could not be transcoded. This file isn't audio or video we can read. Try exporting it again as WAV or MP3.", ""},
+		{"failure the engine did not explain", &jobs.Update{JobID: "j", At: at(2), State: jobs.Failed},
+			"Your file song.wav could not be transcoded. " + failures.Unknown.Sentence(), ""},
 		{"cancellation", &jobs.Update{JobID: "j", At: at(2), State: jobs.Canceled}, "The transcoding of your file song.wav was canceled.", ""},
 	}
 	for _, tt := range tests {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"transcoder/app/failures"
 	"transcoder/app/jobs"
 	"transcoder/app/mediaconvert"
 	"transcoder/app/presets"
@@ -140,13 +142,16 @@ func TestAJobThatCannotBeDoneEndsInERRORSayingWhy(t *testing.T) {
 		change func(*testing.T, *Options, *fixture)
 		code   mediaconvert.ErrorCode
 		says   []string
+		// reason is how package failures reads the failure for the owner.
+		reason failures.Reason
 		// inputInformation reports that the input was read.
 		inputInformation bool
 	}{
 		{
 			name: "a corrupt input fails with ffprobe's reason", input: noise,
-			code: mediaconvert.ErrorInput,
-			says: []string{"Unable to open input file [s3://in/a.wav]", "Invalid data found when processing input"},
+			code:   mediaconvert.ErrorInput,
+			says:   []string{"Unable to open input file [s3://in/a.wav]", "Invalid data found when processing input"},
+			reason: failures.Unreadable,
 		},
 		{
 			name: "a playlist naming a file of the machine is refused, not followed", input: func(t *testing.T) string {
@@ -156,14 +161,16 @@ func TestAJobThatCannotBeDoneEndsInERRORSayingWhy(t *testing.T) {
 				os.WriteFile(list, []byte("#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:0.5,\n"+secret+"\n#EXT-X-ENDLIST\n"), 0o644)
 				return list
 			},
-			code: mediaconvert.ErrorInput,
-			says: []string{"Unable to open input file [s3://in/a.wav]"},
+			code:   mediaconvert.ErrorInput,
+			says:   []string{"Unable to open input file [s3://in/a.wav]"},
+			reason: failures.Unreadable,
 		},
 		{
 			name: "a missing ffmpeg fails at once with the install hint", input: func(t *testing.T) string { return tone(t, 0.5) },
 			change: func(_ *testing.T, o *Options, _ *fixture) { o.FFmpeg = "/nonexistent/ffmpeg" },
 			code:   mediaconvert.ErrorUnknown,
 			says:   []string{"ffmpeg not found at /nonexistent/ffmpeg: install it (apt-get install ffmpeg)"},
+			reason: failures.Service,
 		},
 		{
 			name: "an ffmpeg missing from PATH fails at once with the install hint", input: func(t *testing.T) string { return tone(t, 0.5) },
@@ -171,31 +178,36 @@ func TestAJobThatCannotBeDoneEndsInERRORSayingWhy(t *testing.T) {
 				o.FFprobe, _ = exec.LookPath("ffprobe")
 				t.Setenv("PATH", t.TempDir())
 			},
-			code: mediaconvert.ErrorUnknown,
-			says: []string{"ffmpeg not found on PATH: install it (apt-get install ffmpeg)"},
+			code:   mediaconvert.ErrorUnknown,
+			says:   []string{"ffmpeg not found on PATH: install it (apt-get install ffmpeg)"},
+			reason: failures.Service,
 		},
 		{
 			name: "a missing ffprobe fails at once with the install hint", input: func(t *testing.T) string { return tone(t, 0.5) },
 			change: func(_ *testing.T, o *Options, _ *fixture) { o.FFprobe = "/nonexistent/ffprobe" },
 			code:   mediaconvert.ErrorUnknown,
 			says:   []string{"ffprobe not found at /nonexistent/ffprobe: install it (apt-get install ffmpeg)"},
+			reason: failures.Service,
 		},
 		{
 			name: "an input that is not in storage fails as not found", input: nil,
-			code: mediaconvert.ErrorNotFound,
-			says: []string{"Unable to open input file [s3://in/a.wav]", "no such file"},
+			code:   mediaconvert.ErrorNotFound,
+			says:   []string{"Unable to open input file [s3://in/a.wav]", "no such file"},
+			reason: failures.Missing,
 		},
 		{
 			name: "storage that refuses the outputs fails with its reason", input: func(t *testing.T) string { return tone(t, 0.5) },
 			change:           func(_ *testing.T, _ *Options, f *fixture) { f.storage.putErr = errors.New("bucket out is read-only") },
 			code:             mediaconvert.ErrorFileOpen,
 			says:             []string{"Unable to write output file [s3://out/job-1/flac/a.flac]", "bucket out is read-only"},
+			reason:           failures.Service,
 			inputInformation: true,
 		},
 		{
 			name: "an input without sound fails with the audio error", input: silentFilm,
 			code:             mediaconvert.ErrorAudio,
 			says:             []string{"input file [s3://in/a.wav] has no audio stream"},
+			reason:           failures.NoAudio,
 			inputInformation: true,
 		},
 	}
@@ -226,6 +238,9 @@ func TestAJobThatCannotBeDoneEndsInERRORSayingWhy(t *testing.T) {
 			if strings.Contains(j.Error.Message, f.dir) {
 				t.Errorf("error message %q names the engine's work files instead of the job's URIs", j.Error.Message)
 			}
+			if got := failures.Explain(failures.Local, j.Error.Code, j.Error.Message).Reason; got != tt.reason {
+				t.Errorf("the owner is told of a %q failure, want %q (error %+v)", got, tt.reason, j.Error)
+			}
 			want := []string{"PROGRESSING", "ERROR"}
 			if tt.inputInformation {
 				want = []string{"PROGRESSING", "INPUT_INFORMATION", "ERROR"}
@@ -236,6 +251,99 @@ func TestAJobThatCannotBeDoneEndsInERRORSayingWhy(t *testing.T) {
 			e.Close() // waits for the jobs to be done with the journal
 			if left := f.journalEntries(t); len(left) != 0 {
 				t.Errorf("the journal still holds %v", left)
+			}
+		})
+	}
+}
+
+func TestAnInputFFmpegGivesUpOnFailsWithTheCodeOfWhatItSaid(t *testing.T) {
+	requireFFmpeg(t)
+	tests := []struct {
+		name  string
+		uri   string
+		input func(t *testing.T) string
+		code  mediaconvert.ErrorCode
+		// reason is how package failures reads the failure for the owner.
+		reason failures.Reason
+	}{
+		{
+			// ffprobe takes it for an MP3 with impossible parameters;
+			// ffmpeg then cannot set up a decoder for it.
+			name: "random bytes named .mp3 are an input error, not a source read error",
+			uri:  "s3://in/uploads/s-1/corrupt.mp3",
+			input: func(t *testing.T) string {
+				b := make([]byte, 100_000)
+				rand.NewChaCha8([32]byte{'c', 'o', 'r', 'r', 'u', 'p', 't'}).Read(b)
+				name := filepath.Join(t.TempDir(), "corrupt.mp3")
+				if err := os.WriteFile(name, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return name
+			},
+			code: mediaconvert.ErrorInput, reason: failures.Unreadable,
+		},
+		{
+			name: "an M4A cut off before its index reads as a file cut short",
+			uri:  "s3://in/uploads/s-1/cut.m4a",
+			input: func(t *testing.T) string {
+				whole := filepath.Join(t.TempDir(), "whole.m4a")
+				run(t, "ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-i", tone(t, 1), "-c:a", "aac", whole)
+				b, err := os.ReadFile(whole)
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := filepath.Join(t.TempDir(), "cut.m4a")
+				if err := os.WriteFile(name, b[:len(b)/3], 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return name
+			},
+			code: mediaconvert.ErrorInput, reason: failures.Truncated,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.storage.put(t, tt.uri, tt.input(t))
+			e := f.engine(t, nil)
+			id, err := e.Start(context.Background(), request("job-1", tt.uri, "mp3"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			j, _ := f.publisher.final(t, id)
+			if j.State != jobs.Failed || j.Error == nil || j.Error.Code != itoa(int(tt.code)) {
+				t.Fatalf("job %s with error %+v, want ERROR %d", j.State, j.Error, tt.code)
+			}
+			explained := failures.Explain(failures.Local, j.Error.Code, j.Error.Message)
+			if explained.Reason != tt.reason {
+				t.Errorf("error %+v is told to the owner as %q, want %q", j.Error, explained.Reason, tt.reason)
+			}
+			for _, internal := range []string{tt.uri, "0x", "@", "["} {
+				if strings.Contains(explained.Message, internal) {
+					t.Errorf("the owner reads %q, which has %q in it", explained.Message, internal)
+				}
+			}
+			e.Close()
+		})
+	}
+}
+
+func TestFFmpegsAccountOfAFailureChoosesMediaConvertsCode(t *testing.T) {
+	tests := []struct {
+		name   string
+		stderr string
+		want   mediaconvert.ErrorCode
+	}{
+		{"a stream that is not media is an input error", "[mp3float @ 0x55] Header missing; Error while decoding stream #0:0: Invalid data found when processing input", mediaconvert.ErrorInput},
+		{"a codec nobody decodes is an unsupported codec", "Decoder (codec none) not found for input stream #0:0", errorUnsupportedCodec},
+		{"no stream to map is an audio error", "Stream map '0:a:0' matches no streams.", mediaconvert.ErrorAudio},
+		{"a partial file is a source read error", "[mov,mp4,m4a,3gp,3g2,mj2 @ 0x56] stream 0, offset 0x9cfd: partial file", mediaconvert.ErrorSourceRead},
+		{"anything else is MediaConvert's unknown error", "Conversion failed!", mediaconvert.ErrorUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ffmpegCode(tt.stderr); got != tt.want {
+				t.Errorf("ffmpegCode(%q) = %d, want %d", tt.stderr, got, tt.want)
 			}
 		})
 	}

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"transcoder/app/failures"
 	"transcoder/app/jobs"
 	"transcoder/app/mediaconvert"
 )
@@ -32,6 +33,30 @@ func (e *jobError) Error() string { return fmt.Sprintf("%d: %s", e.Code, e.Messa
 // code is none of MediaConvert's documented ones, which are 1000-1999 and
 // 3000-3999; it is a number because an ERROR event's errorCode is one.
 const ErrorInputTooLong mediaconvert.ErrorCode = 4010
+
+// errorUnsupportedCodec is MediaConvert's 1030 ("Unsupported Codec"): the
+// input's codec or container is not one the engine decodes.
+const errorUnsupportedCodec mediaconvert.ErrorCode = 1030
+
+// ffmpegCode is the code of the ERROR event of a job whose ffmpeg gave up on
+// an input that probed well: the one MediaConvert reports for what ffmpeg's
+// standard error describes (a file that is not media, a codec nobody
+// decodes, no sound, a file cut short), and its "Unknown Error" for the
+// rest. The message keeps what ffmpeg said; package failures words it for
+// the job's owner from this code and that message.
+func ffmpegCode(stderr string) mediaconvert.ErrorCode {
+	switch failures.Classify(stderr) {
+	case failures.Unreadable:
+		return mediaconvert.ErrorInput
+	case failures.Unsupported:
+		return errorUnsupportedCodec
+	case failures.NoAudio:
+		return mediaconvert.ErrorAudio
+	case failures.Truncated:
+		return mediaconvert.ErrorSourceRead
+	}
+	return mediaconvert.ErrorUnknown
+}
 
 // limitSlack is how far past Options.MaxInputDuration ffmpeg reads an
 // input. A file can say it is shorter than it plays (an MP3 without a VBR
@@ -277,7 +302,7 @@ func (e *Engine) transcode(j *job, input string, duration, limit time.Duration) 
 		for i, p := range j.req.Presets {
 			reason = strings.ReplaceAll(reason, files[i], jobs.OutputURI(j.req.OutputPrefix, j.req.Input, p))
 		}
-		return nil, &jobError{mediaconvert.ErrorSourceRead, fmt.Sprintf("Unable to transcode input file [%s]: [%s]", j.req.Input, reason)}
+		return nil, &jobError{ffmpegCode(te.Reason), fmt.Sprintf("Unable to transcode input file [%s]: [%s]", j.req.Input, reason)}
 	}
 	return nil, err
 }

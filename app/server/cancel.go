@@ -25,7 +25,7 @@ func (s *Server) handleCancelJob() gin.HandlerFunc {
 		ctx := c.Request.Context()
 		switch {
 		case j.State.Terminal():
-			c.PureJSON(http.StatusConflict, gin.H{"error": "this job has already ended (" + string(j.State) + "): there is nothing to cancel", "job": s.view(ctx, j)})
+			c.PureJSON(http.StatusConflict, gin.H{"error": "this job has already ended (" + string(j.State) + "): there is nothing to cancel", "job": s.view(ctx, j, caller(c))})
 			return
 		case j.EngineJobID == "":
 			c.Header("Retry-After", "2")
@@ -40,7 +40,7 @@ func (s *Server) handleCancelJob() gin.HandlerFunc {
 		if err := canceler.Cancel(ctx, j.EngineJobID); err != nil {
 			// The job may have ended meanwhile: that is no failure.
 			if cur, gerr := s.deps.Store.Get(ctx, j.ID); gerr == nil && cur.State.Terminal() {
-				c.PureJSON(http.StatusConflict, gin.H{"error": "this job ended (" + string(cur.State) + ") before it could be canceled", "job": s.view(ctx, cur)})
+				c.PureJSON(http.StatusConflict, gin.H{"error": "this job ended (" + string(cur.State) + ") before it could be canceled", "job": s.view(ctx, cur, caller(c))})
 				return
 			}
 			s.deps.Logger.Error("canceling a job", "job_id", j.ID, "engine_job_id", j.EngineJobID, "err", err)
@@ -57,7 +57,7 @@ func (s *Server) handleCancelJob() gin.HandlerFunc {
 			s.deps.Logger.Warn("giving back a running place", "job_id", j.ID, "err", err)
 		}
 		s.deps.Logger.Info("job canceled", "job_id", j.ID, "engine_job_id", j.EngineJobID)
-		c.PureJSON(http.StatusOK, s.view(ctx, ch.Job))
+		c.PureJSON(http.StatusOK, s.view(ctx, ch.Job, caller(c)))
 	}
 }
 

@@ -155,6 +155,9 @@ func (s *Server) process(ctx context.Context, m *sns.Message, attrs *[]slog.Attr
 	s.changed(ch.Job)
 	for _, t := range ch.Recorded {
 		s.deps.Metrics.transitions.WithLabelValues(string(t.State)).Inc()
+		if t.State == jobs.Failed {
+			s.logFailure(ctx, ch.Job)
+		}
 	}
 	return outcome{"applied", http.StatusOK, nil, nil}
 }

@@ -1,11 +1,13 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"log/slog"
 	"mime"
 	"net/http"
 	"path"
@@ -200,11 +202,11 @@ func (s *Server) submit(c *gin.Context, who identity, req createJobRequest, ps [
 		s.deps.Logger.Warn("giving back a running place", "job_id", id, "err", qerr)
 	}
 	if err != nil {
-		c.PureJSON(http.StatusBadGateway, gin.H{"error": u.Error.Message, "job": s.view(ctx, ch.Job)})
+		c.PureJSON(http.StatusBadGateway, gin.H{"error": ch.Job.Explain().Message, "job": s.view(ctx, ch.Job, who)})
 		return
 	}
 	s.deps.Logger.Info("job submitted", "job_id", id, "engine_job_id", engineID, "presets", names)
-	c.PureJSON(http.StatusCreated, s.view(ctx, ch.Job))
+	c.PureJSON(http.StatusCreated, s.view(ctx, ch.Job, who))
 }
 
 // handleListJobs lists the caller's jobs, newest first, a page at a time.
@@ -231,7 +233,7 @@ func (s *Server) handleListJobs() gin.HandlerFunc {
 		}
 		views := make([]jobView, len(page.Jobs))
 		for i, j := range page.Jobs {
-			views[i] = s.view(c.Request.Context(), j)
+			views[i] = s.view(c.Request.Context(), j, who)
 		}
 		c.PureJSON(http.StatusOK, gin.H{"jobs": views, "next": page.Next})
 	}
@@ -254,7 +256,7 @@ func (s *Server) handleGetJob() gin.HandlerFunc {
 			c.Status(http.StatusNotModified)
 			return
 		}
-		c.PureJSON(http.StatusOK, s.view(c.Request.Context(), j))
+		c.PureJSON(http.StatusOK, s.view(c.Request.Context(), j, caller(c)))
 	}
 }
 
@@ -291,10 +293,12 @@ func (s *Server) ownJob(c *gin.Context) (*jobs.Job, bool) {
 }
 
 // jobView is the job as the API shows it: outputs carry their preset and,
-// once the job is COMPLETE, a download URL.
+// once the job is COMPLETE, a download URL; a failure reads in plain words
+// (see failureView).
 type jobView struct {
 	*jobs.Job
-	Outputs []outputView `json:"outputs"`
+	Outputs []outputView  `json:"outputs"`
+	Error   *jobs.Failure `json:"error,omitempty"`
 }
 
 type outputView struct {
@@ -303,8 +307,9 @@ type outputView struct {
 	URL    string `json:"url,omitempty"`
 }
 
-func (s *Server) view(ctx context.Context, j *jobs.Job) jobView {
-	v := jobView{Job: j, Outputs: make([]outputView, len(j.Outputs))}
+// view is the job as who may see it.
+func (s *Server) view(ctx context.Context, j *jobs.Job, who identity) jobView {
+	v := jobView{Job: j, Outputs: make([]outputView, len(j.Outputs)), Error: failureView(j, who.operator)}
 	for i, o := range j.Outputs {
 		ov := outputView{Output: o, Preset: o.Preset}
 		if _, known := presets.Lookup(ov.Preset); !known {
@@ -323,6 +328,44 @@ func (s *Server) view(ctx context.Context, j *jobs.Job) jobView {
 		v.Outputs[i] = ov
 	}
 	return v
+}
+
+// failureView is why the job failed as its viewer may read it: the code and
+// the plain sentence (jobs.Job.Explain) for everyone, and the engine's own
+// words, which name buckets, keys and the engine's internals, for the
+// operator alone, as Detail. It is made at view time from what the engine
+// reported, which the store keeps as it was, so every view, notice and
+// webhook call words a failure the same way. A job in ERROR without a
+// recorded failure still says something.
+func failureView(j *jobs.Job, operator bool) *jobs.Failure {
+	if j.Error == nil && j.State != jobs.Failed {
+		return nil
+	}
+	f := &jobs.Failure{Message: j.Explain().Message}
+	if j.Error != nil {
+		f.Code = j.Error.Code
+		if operator {
+			f.Detail = cmp.Or(j.Error.Detail, j.Error.Message)
+		}
+	}
+	return f
+}
+
+// logFailure tells the operator why a job has just failed: the engine's own
+// words, which its owner never sees, beside the reason the owner was given.
+// A failure that is the service's to fix (failures.Reason.Operator) is an
+// error; one that is the file's is information.
+func (s *Server) logFailure(ctx context.Context, j *jobs.Job) {
+	level, e := slog.LevelInfo, j.Explain()
+	if e.Reason.Operator() {
+		level = slog.LevelError
+	}
+	var code, detail string
+	if j.Error != nil {
+		code, detail = j.Error.Code, cmp.Or(j.Error.Detail, j.Error.Message)
+	}
+	s.deps.Logger.Log(ctx, level, "job failed", "job_id", j.ID, "owner", j.Owner, "engine", j.Engine,
+		"code", code, "reason", e.Reason, "detail", detail)
 }
 
 // decode reads a JSON request body into v, or answers 400 saying why.
@@ -366,6 +409,6 @@ func (s *Server) unavailable(c *gin.Context, doing string, err error) {
 	c.PureJSON(http.StatusServiceUnavailable, gin.H{"error": doing + " failed; try again"})
 }
 
-// View is the job as the API shows it, download URLs included; webhook
-// payloads carry it.
-func (s *Server) View(j *jobs.Job) any { return s.view(context.Background(), j) }
+// View is the job as the API shows it to its owner, download URLs
+// included; webhook payloads carry it.
+func (s *Server) View(j *jobs.Job) any { return s.view(context.Background(), j, identity{}) }

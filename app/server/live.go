@@ -139,7 +139,7 @@ func (s *Server) handleJobEvents() gin.HandlerFunc {
 		h.Set("X-Accel-Buffering", "no")
 		c.Status(http.StatusOK)
 		send := func(j *jobs.Job) bool {
-			data, err := json.Marshal(s.view(ctx, j))
+			data, err := json.Marshal(s.view(ctx, j, caller(c)))
 			if err != nil {
 				return false
 			}

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"transcoder/app/failures"
 
 	"transcoder/app/presets"
 )
@@ -292,14 +293,25 @@ func TestAnUploadIsTranscodedToEveryPresetThroughTheLocalPipeline(t *testing.T) 
 	}
 }
 
-func TestACorruptUploadEndsInErrorWithTheReason(t *testing.T) {
+func TestACorruptUploadEndsInErrorWithAReasonInPlainWords(t *testing.T) {
 	in := start(t, pipelineEnv(t))
 	alice := bearer(t, in.url, aliceKey)
 	junk := filepath.Join(t.TempDir(), "junk.wav")
 	os.WriteFile(junk, bytes.Repeat([]byte("not audio "), 500), 0o644)
-	_, done := alice.await(alice.submit(alice.upload(junk, "audio/wav"), "mp3").ID)
-	if done.State != "ERROR" || done.Error == nil || done.Error.Code == "" || !strings.Contains(done.Error.Message, "junk.wav") {
-		t.Fatalf("a corrupt input ended %s with %+v", done.State, done.Error)
+	id := alice.submit(alice.upload(junk, "audio/wav"), "mp3").ID
+	_, done := alice.await(id)
+	if done.State != "ERROR" || done.Error == nil || done.Error.Code == "" || done.Error.Message != failures.Unreadable.Sentence() {
+		t.Fatalf("a corrupt input ended %s with %+v, want the plain sentence %q", done.State, done.Error, failures.Unreadable.Sentence())
+	}
+	for _, internal := range []string{"s3://", "junk.wav", "0x", "uploads/"} {
+		if strings.Contains(done.Error.Message, internal) {
+			t.Errorf("the owner is told %q, which shows %q", done.Error.Message, internal)
+		}
+	}
+	// The operator sees what the engine said.
+	var op struct{ Error struct{ Detail string } }
+	if status := bearer(t, in.url, token).call("GET", "/jobs/"+id, nil, &op); status != 200 || op.Error.Detail == "" {
+		t.Fatalf("the operator's view: %d, detail %q", status, op.Error.Detail)
 	}
 }
 

@@ -621,7 +621,10 @@
 
     let problem = '';
     if (j.state === 'ERROR') {
-      problem = "We couldn't transcode this file: " + ((j.error && (j.error.message || j.error.code)) || 'the transcoder did not say why.');
+      // error.message is the service's plain sentence (what happened, what
+      // to do); the engine's own words (error.detail) are the operator's and
+      // never shown here.
+      problem = "We couldn't transcode this file. " + ((j.error && j.error.message) || 'Try again; if it fails again, export the file as WAV or MP3 and upload that.');
     } else if (j.state === 'CANCELED') {
       problem = 'This job was canceled before it finished.';
     }
