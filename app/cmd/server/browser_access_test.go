@@ -137,3 +137,34 @@ func operatorInvite(t *testing.T, base, body string) string {
 	}
 	return inv.Link
 }
+
+func TestAPersonCancelsARunningJobAndRunsItAgainFromItsPage(t *testing.T) {
+	in := start(t, pipelineEnv(t))
+	wav := tone(t, 90) // long enough to be running when Cancel is pressed
+	ctx, _ := tab(t)
+	step(t, ctx, "opening the page", chromedp.Navigate(in.url+"/"))
+	step(t, ctx, "loading the formats", chromedp.WaitVisible(chromedp.ID("preset-mp3")))
+	step(t, ctx, "choosing the file", chromedp.SetUploadFiles(chromedp.ID("file"), []string{wav}))
+	step(t, ctx, "starting", chromedp.Click(chromedp.ID("start")))
+	first := poll[string](t, ctx, "waiting for the job page", `location.hash.startsWith('#/jobs/') && location.hash`)
+	step(t, ctx, "waiting for the cancel button", chromedp.WaitVisible(chromedp.ID("job-cancel")))
+	step(t, ctx, "canceling", chromedp.Click(chromedp.ID("job-cancel")))
+	state := poll[string](t, ctx, "waiting for the job to end",
+		`(s => ['COMPLETE', 'ERROR', 'CANCELED'].includes(s) && s)(document.getElementById('job-state').dataset.state)`)
+	if state != "CANCELED" {
+		t.Fatalf("after Cancel the job is %s", state)
+	}
+	if !value(t, ctx, "reading the cancel button", chromedp.Evaluate[bool](`document.getElementById('job-cancel').hidden`)) {
+		t.Error("a canceled job still offers Cancel")
+	}
+	step(t, ctx, "running it again", chromedp.Click(chromedp.ID("job-retry")))
+	second := poll[string](t, ctx, "waiting for the new job's page", `location.hash.startsWith('#/jobs/') && location.hash !== `+fmt.Sprintf("%q", first)+` && location.hash`)
+	if second == first {
+		t.Fatal("Run it again did not open a new job")
+	}
+	state = poll[string](t, ctx, "waiting for the new job to run",
+		`(s => s && s !== 'CANCELED' && s)(document.getElementById('job-state').dataset.state)`)
+	if state != "SUBMITTED" && state != "PROGRESSING" && state != "COMPLETE" {
+		t.Fatalf("the job run again is %s", state)
+	}
+}

@@ -520,7 +520,7 @@
       $('job-when').textContent = '';
       $('job-bar').value = 0;
       $('job-pct').textContent = '0%';
-      for (const part of ['job-error', 'job-warnings', 'job-files']) $(part).hidden = true;
+      for (const part of ['job-error', 'job-warnings', 'job-files', 'job-cancel', 'job-retry']) $(part).hidden = true;
       $('job-transitions').replaceChildren();
       $('job-card').setAttribute('aria-busy', 'true');
     }
@@ -592,6 +592,39 @@
     }, every || POLL_MS);
   }
 
+  async function cancelJob() {
+    const id = jobID;
+    if (!id) return;
+    hideError();
+    $('job-cancel').disabled = true;
+    try {
+      const j = await api('DELETE', '/jobs/' + encodeURIComponent(id));
+      if (id === jobID) renderJob(j);
+      announce('The job was canceled.');
+      refreshInbox();
+    } catch (e) {
+      showError("We couldn't cancel this job: " + e.message);
+    } finally {
+      $('job-cancel').disabled = false;
+    }
+  }
+
+  async function retryJob() {
+    const id = jobID;
+    if (!id) return;
+    hideError();
+    $('job-retry').disabled = true;
+    try {
+      const j = await api('POST', '/jobs/' + encodeURIComponent(id) + '/retry');
+      announce('The job is running again.');
+      location.hash = '#/jobs/' + encodeURIComponent(j.id);
+    } catch (e) {
+      showError("We couldn't run this job again: " + e.message);
+    } finally {
+      $('job-retry').disabled = false;
+    }
+  }
+
   function renderJob(j) {
     const name = j.name || 'Untitled job';
     $('job-title').textContent = name;
@@ -630,6 +663,11 @@
     }
     $('job-error-text').textContent = problem;
     $('job-error').hidden = !problem;
+
+    // An open job can be canceled; an ended one that did not complete can
+    // be run again (a new job on the same file, while it is stored).
+    $('job-cancel').hidden = !OPEN.has(j.state);
+    $('job-retry').hidden = j.state !== 'ERROR' && j.state !== 'CANCELED';
 
     const warnings = j.warnings || [];
     $('job-warning-list').replaceChildren(...warnings.map((w) => el('li', {}, w.message || w.code)));
@@ -787,6 +825,8 @@
   async function boot() {
     $('alert-close').addEventListener('click', () => { hideError(); $('main').focus(); });
     $('upload-form').addEventListener('submit', startJob);
+    $('job-cancel').addEventListener('click', cancelJob);
+    $('job-retry').addEventListener('click', retryJob);
     $('jobs-more').addEventListener('click', loadMoreJobs);
     $('jobs-refresh').addEventListener('click', () => { refreshJobs(); refreshInbox(); announce('Refreshing your jobs.'); });
     setupDropZone();
