@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,8 +65,8 @@ func (n *Notification) IsNotification() bool {
 //
 // PROGRESSING moves the job to PROGRESSING, COMPLETED to COMPLETE, ERROR to
 // ERROR with the failure, and WARNING to PROGRESSING (a warning does not end
-// a job) with the warnings. Every notification lists the job's outputs with
-// their own status.
+// a job) with the warnings. Every notification lists the files the job
+// writes, master playlists included, each with its own status.
 //
 // The input is given by its key alone, in Input.Details["key"], and without
 // a URI: the notification does not name the input bucket, and transcoder
@@ -117,14 +118,48 @@ func (d Decoder) Update(n *Notification, at time.Time) (*jobs.Update, error) {
 	return u, nil
 }
 
-// outputs names each output by its URI in the output bucket. An output
-// without a key names no file and is left out.
+// outputs lists the files the job writes, each by its URI in the output
+// bucket: the master playlists first, then each output's own file. An
+// output without a key names no file and is left out.
+//
+// Elastic Transcoder names them by rules the CreateJob documentation gives
+// (Playlist Name and OutputKeys, Output SegmentDuration:
+// https://docs.aws.amazon.com/elastictranscoder/latest/developerguide/create-job.html),
+// always under OutputKeyPrefix:
+//   - a master playlist is its Name plus ".m3u8" (HLSv3, HLSv4), or plus
+//     ".ism" and ".ismc" (Smooth);
+//   - an output with no segment duration, or one that is not HLS (in a
+//     Smooth or MPEG-DASH playlist), is the file Key;
+//   - a segmented HLSv3 output, or a segmented output in no playlist, is a
+//     playlist Key + ".m3u8" over segments Key00000.ts, Key00001.ts...; a
+//     segmented HLSv4 output is a playlist Key + "_v4.m3u8" over Key.ts.
+//     The output's own playlist stands for it: Key alone names no object.
+//
+// A playlist of a format the documentation gives no extension for
+// (MPEG-DASH) is left out rather than named by a guess.
 func (d Decoder) outputs(n *Notification) ([]jobs.Output, error) {
-	if len(n.Outputs) == 0 {
+	if len(n.Outputs) == 0 && len(n.Playlists) == 0 {
 		return nil, nil
 	}
 	prefix := "s3://" + d.OutputBucket + "/" + n.OutputKeyPrefix
-	out := make([]jobs.Output, 0, len(n.Outputs))
+	out := make([]jobs.Output, 0, len(n.Outputs)+len(n.Playlists))
+	var format map[string]string // output key -> its playlist's format
+	if len(n.Playlists) > 0 {
+		format = make(map[string]string, len(n.Outputs))
+	}
+	for _, p := range n.Playlists {
+		for _, k := range p.OutputKeys {
+			if _, ok := format[k]; !ok {
+				format[k] = p.Format
+			}
+		}
+		if p.Name == "" {
+			continue
+		}
+		for _, ext := range playlistExtensions(p.Format) {
+			out = append(out, jobs.Output{URI: prefix + p.Name + ext, Status: outputStatus(p.Status)})
+		}
+	}
 	for i, o := range n.Outputs {
 		if o.Key == "" {
 			continue
@@ -139,14 +174,56 @@ func (d Decoder) outputs(n *Notification) ([]jobs.Output, error) {
 		if ms < 0 {
 			return nil, invalid(fmt.Sprintf("outputs[%d] has a negative duration", i))
 		}
+		segmented, err := segmented(o.SegmentDuration)
+		if err != nil {
+			return nil, invalid(fmt.Sprintf("outputs[%d].segmentDuration %s", i, err))
+		}
+		name := o.Key
+		if segmented {
+			f, inPlaylist := format[o.Key]
+			switch {
+			case !inPlaylist || strings.EqualFold(f, "HLSv3"):
+				name += ".m3u8"
+			case strings.EqualFold(f, "HLSv4"):
+				name += "_v4.m3u8"
+			}
+		}
 		out = append(out, jobs.Output{
-			URI:        prefix + o.Key,
+			URI:        prefix + name,
 			Preset:     o.PresetID,
 			DurationMS: ms,
 			Status:     outputStatus(o.Status),
 		})
 	}
+	if len(out) == 0 {
+		return nil, nil
+	}
 	return out, nil
+}
+
+// playlistExtensions are the extensions Elastic Transcoder appends to the
+// Name of a master playlist of the given format, one per file it writes.
+func playlistExtensions(format string) []string {
+	switch {
+	case strings.EqualFold(format, "HLSv3"), strings.EqualFold(format, "HLSv4"):
+		return []string{".m3u8"}
+	case strings.EqualFold(format, "Smooth"):
+		return []string{".ism", ".ismc"}
+	}
+	return nil
+}
+
+// segmented reports whether an output's segment duration is set: a number
+// of seconds above zero.
+func segmented(d json.Number) (bool, error) {
+	if d == "" {
+		return false, nil
+	}
+	s, err := strconv.ParseFloat(string(d), 64)
+	if err != nil || s < 0 || math.IsInf(s, 0) {
+		return false, fmt.Errorf("%q is not a number of seconds", string(d))
+	}
+	return s > 0, nil
 }
 
 // outputStatus spells an output's status as the domain spells states, so

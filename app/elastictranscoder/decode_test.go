@@ -142,6 +142,76 @@ func TestDecodeNormalisesOutputStatusInAnyCasing(t *testing.T) {
 	}
 }
 
+func TestDecodeNamesTheFilesASegmentedJobWrites(t *testing.T) {
+	// Each notification is a COMPLETED job under the prefix "v/", its
+	// outputs and playlists as Elastic Transcoder reports them.
+	const (
+		job    = `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputKeyPrefix":"v/",`
+		bucket = "s3://blog-transcoded/v/"
+	)
+	tests := []struct {
+		name    string
+		members string // outputs and playlists
+		want    []string
+	}{
+		{"an HLSv3 job: its master playlist, then each output's own playlist",
+			`"outputs":[{"key":"hls-400k","segmentDuration":10.0},{"key":"hls-1m","segmentDuration":10.0}],
+			"playlists":[{"name":"master","format":"HLSv3","outputKeys":["hls-400k","hls-1m"]}]}`,
+			[]string{"master.m3u8", "hls-400k.m3u8", "hls-1m.m3u8"}},
+		{"an HLSv4 job: each output's playlist ends in _v4.m3u8",
+			`"outputs":[{"key":"a","segmentDuration":"6"}],"playlists":[{"name":"m","format":"HLSv4","outputKeys":["a"]}]}`,
+			[]string{"m.m3u8", "a_v4.m3u8"}},
+		{"a Smooth job: the .ism and .ismc manifests, and each output as its key",
+			`"outputs":[{"key":"a.ismv","segmentDuration":"2"}],"playlists":[{"name":"m","format":"Smooth","outputKeys":["a.ismv"]}]}`,
+			[]string{"m.ism", "m.ismc", "a.ismv"}},
+		{"a segmented output in no playlist has a playlist of its own",
+			`"outputs":[{"key":"alone","segmentDuration":10}]}`, []string{"alone.m3u8"}},
+		{"an output without a segment duration is its key, beside a playlist",
+			`"outputs":[{"key":"a","segmentDuration":5},{"key":"full.mp4"}],"playlists":[{"name":"m","format":"HLSv3","outputKeys":["a"]}]}`,
+			[]string{"m.m3u8", "a.m3u8", "full.mp4"}},
+		{"a zero segment duration is no segment duration",
+			`"outputs":[{"key":"a.mp4","segmentDuration":"0"}]}`, []string{"a.mp4"}},
+		{"a playlist in a sub-folder of the prefix keeps its folder",
+			`"outputs":[{"key":"a","segmentDuration":10}],"playlists":[{"name":"hls/master","format":"HLSv3","outputKeys":["a"]}]}`,
+			[]string{"hls/master.m3u8", "a.m3u8"}},
+		{"an MPEG-DASH playlist, whose file name is not documented, is left out",
+			`"outputs":[{"key":"a.mp4","segmentDuration":10}],"playlists":[{"name":"m","format":"MPEG-DASH","outputKeys":["a.mp4"]}]}`,
+			[]string{"a.mp4"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := decoder.Decode([]byte(job+tt.members), snsTime)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			var got []string
+			for _, o := range u.Outputs {
+				got = append(got, strings.TrimPrefix(o.URI, bucket))
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("outputs = %q, want %q under %s", got, tt.want, bucket)
+			}
+		})
+	}
+}
+
+func TestDecodeKeepsWhatEachFileOfASegmentedJobSays(t *testing.T) {
+	message := `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputKeyPrefix":"v/",
+		"outputs":[{"key":"a","presetId":"1351620000001-200050","segmentDuration":10.0,"status":"Complete","duration":6}],
+		"playlists":[{"name":"m","format":"HLSv3","outputKeys":["a"],"status":"Complete"}]}`
+	u, err := decoder.Decode([]byte(message), snsTime)
+	if err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	want := []jobs.Output{
+		{URI: "s3://blog-transcoded/v/m.m3u8", Status: "COMPLETE"},
+		{URI: "s3://blog-transcoded/v/a.m3u8", Preset: "1351620000001-200050", DurationMS: 6000, Status: "COMPLETE"},
+	}
+	if !reflect.DeepEqual(u.Outputs, want) {
+		t.Errorf("Outputs = %+v, want %+v", u.Outputs, want)
+	}
+}
+
 func TestDecodeWarningWithoutOutputInWarningWarnsForTheJob(t *testing.T) {
 	message := `{"state":"WARNING","errorCode":"1001","messageDetails":"Dependency Error","jobId":"j","pipelineId":"p"}`
 	u, err := decoder.Decode([]byte(message), snsTime)
@@ -166,6 +236,9 @@ func TestDecodeRejectsAnInvalidNotification(t *testing.T) {
 		{"a duration that is not a number", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","duration":"12"}]}`, "duration"},
 		{"a negative duration", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","duration":-1}]}`, "negative duration"},
 		{"a duration too long to count in milliseconds", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","duration":9223372036854776}]}`, "outputs[0].duration"},
+		{"a segment duration that is not a number", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","segmentDuration":"ten"}]}`, "ten"},
+		{"a negative segment duration", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","segmentDuration":-2}]}`, "outputs[0].segmentDuration"},
+		{"playlists that are not a list", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","playlists":{"name":"m"}}`, "playlists"},
 		{"user metadata that is not text", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","userMetadata":{"n":1}}`, "userMetadata"},
 	}
 	for _, tt := range tests {

@@ -55,10 +55,26 @@ type Notification struct {
 	JobID          string `json:"jobId"`
 	PipelineID     string `json:"pipelineId"`
 	Input          Input  `json:"input"`
-	// OutputKeyPrefix is prepended to every output key.
-	OutputKeyPrefix string            `json:"outputKeyPrefix"`
-	Outputs         []Output          `json:"outputs"`
-	UserMetadata    map[string]string `json:"userMetadata"`
+	// OutputKeyPrefix is prepended to the name of every file the job
+	// writes: outputs and master playlists.
+	OutputKeyPrefix string   `json:"outputKeyPrefix"`
+	Outputs         []Output `json:"outputs"`
+	// Playlists are the job's master playlists (HLS and Smooth jobs).
+	Playlists    []Playlist        `json:"playlists"`
+	UserMetadata map[string]string `json:"userMetadata"`
+}
+
+// Playlist is one master playlist of the job: its settings and how it went.
+type Playlist struct {
+	// Name is the playlist's file name under OutputKeyPrefix, without the
+	// extension Elastic Transcoder appends for Format.
+	Name string `json:"name"`
+	// Format is HLSv3, HLSv4, Smooth or MPEG-DASH.
+	Format string `json:"format"`
+	// OutputKeys are the Keys of the outputs the playlist lists.
+	OutputKeys []string `json:"outputKeys"`
+	// Status is the playlist's own status, cased as the outputs' are.
+	Status string `json:"status"`
 }
 
 // Input is the job's input as the job's settings name it.
@@ -69,7 +85,9 @@ type Input struct {
 
 // Output is one output of the job: its settings and how it went.
 type Output struct {
-	// Key is the object key, after OutputKeyPrefix, in the output bucket.
+	// Key names the output's files under OutputKeyPrefix in the output
+	// bucket: the file itself, or for a segmented HLS output the stem of its
+	// playlist and segments (see Decoder.Update).
 	Key      string `json:"key"`
 	PresetID string `json:"presetId"`
 	// Status is the output's own status, in whatever casing the pipeline
@@ -81,4 +99,8 @@ type Output struct {
 	// the notification has it, is the same to the millisecond.
 	Duration       int64 `json:"duration"`
 	DurationMillis int64 `json:"durationMillis"`
+	// SegmentDuration, in seconds, is set for an output cut into segments
+	// (HLS, Smooth, MPEG-DASH): a number in notifications (10.0), a string
+	// in the job's settings ("10"); json.Number takes both.
+	SegmentDuration json.Number `json:"segmentDuration"`
 }

@@ -20,7 +20,8 @@ type Update struct {
 	At time.Time
 	// State is the state the event reports; empty for events that only add
 	// attributes. Events that say a job is working (input information,
-	// progress, warnings, queue hops) report PROGRESSING.
+	// progress, warnings) report PROGRESSING; a queue hop, which happens
+	// while a job waits, reports SUBMITTED.
 	State    State
 	Progress int
 	Input    *Input

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"transcoder/app/jobs"
@@ -41,9 +42,11 @@ func (e *Event) IsJobStateChange() bool {
 // the message) gets the same result as Decode.
 //
 // Every status moves a job at most as far as it says: COMPLETE, ERROR and
-// CANCELED end it; SUBMITTED submits it; the rest (INPUT_INFORMATION,
-// PROGRESSING, STATUS_UPDATE, NEW_WARNING, QUEUE_HOP) mean the job is
-// working, so they report PROGRESSING and add what they know.
+// CANCELED end it; SUBMITTED and QUEUE_HOP report a job still waiting in a
+// queue (see states); the rest (INPUT_INFORMATION, PROGRESSING,
+// STATUS_UPDATE, NEW_WARNING) mean the job is working, so they report
+// PROGRESSING and add what they know. A state never regresses
+// (jobs.Job.Apply), so a late QUEUE_HOP leaves a working job working.
 //
 // Outputs are read from COMPLETE only: an ERROR event's partial outputs are
 // not the job's results. The queue is read from QUEUE_HOP only, because a
@@ -110,13 +113,23 @@ func (e *Event) Update(at time.Time) (*jobs.Update, error) {
 // states maps each job status MediaConvert reports to the state it moves a
 // job to. MediaConvert documents that it does not emit SUBMITTED, but it is a
 // job status, and a job that sees one is submitted.
+//
+// QUEUE_HOP is SUBMITTED: a job hops only while it waits. "A job stays in a
+// SUBMITTED state, waiting to be processed, until the queue that you submit
+// it to has available resources", and queue hopping moves it to another
+// queue after it has waited there a set time (MediaConvert User Guide,
+// "Moving a job to a different queue",
+// https://docs.aws.amazon.com/mediaconvert/latest/ug/setting-up-queue-hopping-to-avoid-long-waits.html);
+// the event says only that the job hopped, naming both queues ("Events with
+// QUEUE_HOP status",
+// https://docs.aws.amazon.com/mediaconvert/latest/ug/ev_status_queue_hop.html).
 var states = map[string]jobs.State{
 	"SUBMITTED":         jobs.Submitted,
+	"QUEUE_HOP":         jobs.Submitted,
 	"INPUT_INFORMATION": jobs.Progressing,
 	"PROGRESSING":       jobs.Progressing,
 	"STATUS_UPDATE":     jobs.Progressing,
 	"NEW_WARNING":       jobs.Progressing,
-	"QUEUE_HOP":         jobs.Progressing,
 	"COMPLETE":          jobs.Complete,
 	"ERROR":             jobs.Failed,
 	"CANCELED":          jobs.Canceled,
@@ -171,7 +184,8 @@ func input(details []map[string]any) (*jobs.Input, error) {
 }
 
 // outputs lists every file a COMPLETE event names: each group's manifests,
-// then each output's files with the output's duration.
+// then each output's files with the output's duration. A file named twice is
+// one file, listed once with what was said of it first.
 func outputs(groups []OutputGroupDetail) []jobs.Output {
 	n := 0
 	for _, g := range groups {
@@ -184,17 +198,19 @@ func outputs(groups []OutputGroupDetail) []jobs.Output {
 		return nil
 	}
 	out := make([]jobs.Output, 0, n)
+	add := func(o jobs.Output) {
+		if o.URI == "" || slices.ContainsFunc(out, func(had jobs.Output) bool { return had.URI == o.URI }) {
+			return
+		}
+		out = append(out, o)
+	}
 	for _, g := range groups {
 		for _, p := range g.PlaylistFilePaths {
-			if p != "" {
-				out = append(out, jobs.Output{URI: p})
-			}
+			add(jobs.Output{URI: p})
 		}
 		for _, o := range g.OutputDetails {
 			for _, p := range o.OutputFilePaths {
-				if p != "" {
-					out = append(out, jobs.Output{URI: p, DurationMS: max(o.DurationInMs, 0)})
-				}
+				add(jobs.Output{URI: p, DurationMS: max(o.DurationInMs, 0)})
 			}
 		}
 	}

@@ -73,7 +73,7 @@ func TestDecodeReadsEveryStatus(t *testing.T) {
 		Code:    "240000",
 		Message: "MediaConvert added at least 100 milliseconds of audio silence to keep audio and video in sync.",
 	}}
-	hopped := story(jobs.Progressing, ms(1717406098530))
+	hopped := story(jobs.Submitted, ms(1717406098530))
 	hopped.Queue = "arn:aws:mediaconvert:eu-west-1:111122223333:queues/Default"
 	complete := story(jobs.Complete, ms(1717406311962))
 	complete.Progress = 100
@@ -91,7 +91,7 @@ func TestDecodeReadsEveryStatus(t *testing.T) {
 		want    jobs.Update
 	}{
 		{"a SUBMITTED event submits the job", "submitted.json", story(jobs.Submitted, ms(1717405800112))},
-		{"a QUEUE_HOP event reports the queue the job hopped to", "queue_hop.json", hopped},
+		{"a QUEUE_HOP event reports the queue the job hopped to, still SUBMITTED", "queue_hop.json", hopped},
 		{"a PROGRESSING event moves the job to PROGRESSING", "progressing.json", story(jobs.Progressing, ms(1717406102417))},
 		{"an INPUT_INFORMATION event describes the input with its streams", "input_information.json", withInput},
 		{"a STATUS_UPDATE event reports the job's percent complete", "status_update.json", progress7},
@@ -195,6 +195,89 @@ func TestDecodeTakesCodesAsNumbersOrStrings(t *testing.T) {
 	}
 }
 
+func TestDecodeTakesAWarningCodeAsAStringOrANumber(t *testing.T) {
+	tests := []struct {
+		name, code string // code as the JSON of warningCode
+		want       string
+	}{
+		{"the string of zeros of the User Guide's example", `"000000"`, "000000"},
+		{"a code as a string", `"240000"`, "240000"},
+		{"a code as a number", `240000`, "240000"},
+		{"a code that is not digits, kept as written", `"W-17"`, "W-17"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := Decode([]byte(event(`"timestamp":1,"jobId":"j","status":"NEW_WARNING","warningCode":`+tt.code+`,"warningMessage":"m"`)), snsTime)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			want := []jobs.Warning{{Code: tt.want, Message: "m"}}
+			if u.State != jobs.Progressing || !reflect.DeepEqual(u.Warnings, want) {
+				t.Errorf("Decode = %s; want PROGRESSING with warnings %+v", show(u), want)
+			}
+		})
+	}
+	t.Run("a null code is no code", func(t *testing.T) {
+		u, err := Decode([]byte(event(`"timestamp":1,"jobId":"j","status":"NEW_WARNING","warningCode":null,"warningMessage":"m"`)), snsTime)
+		if err != nil || !reflect.DeepEqual(u.Warnings, []jobs.Warning{{Message: "m"}}) {
+			t.Errorf("Decode = %v, %v; want the warning without a code", u, err)
+		}
+	})
+}
+
+func TestAQueueHopRecordsTheQueueWithoutStartingTheJob(t *testing.T) {
+	hop, err := Decode(fixture(t, "queue_hop.json"), snsTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	progressing, err := Decode(fixture(t, "progressing.json"), snsTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const newQueue = "arn:aws:mediaconvert:eu-west-1:111122223333:queues/Default"
+	tests := []struct {
+		name    string
+		before  []*jobs.Update // applied before the hop
+		want    jobs.State
+		history []jobs.State
+	}{
+		{"a job first heard of by its hop is SUBMITTED in its new queue", nil, jobs.Submitted, []jobs.State{jobs.Submitted}},
+		{"a working job that hears of its hop late stays PROGRESSING", []*jobs.Update{progressing}, jobs.Progressing, []jobs.State{jobs.Progressing}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j := jobs.New(hop.JobID)
+			for _, u := range tt.before {
+				j.Apply(u)
+			}
+			recorded, _ := j.Apply(hop)
+			if len(tt.before) > 0 && len(recorded) != 0 {
+				t.Errorf("the hop recorded transitions %v", recorded)
+			}
+			var history []jobs.State
+			for _, tr := range j.Transitions {
+				history = append(history, tr.State)
+			}
+			if j.State != tt.want || j.Queue != newQueue || !reflect.DeepEqual(history, tt.history) {
+				t.Errorf("job is %s in queue %q with transitions %v; want %s in %q with %v", j.State, j.Queue, history, tt.want, newQueue, tt.history)
+			}
+		})
+	}
+}
+
+func TestDecodeListsAFileNamedTwiceOnce(t *testing.T) {
+	u, err := Decode([]byte(event(`"timestamp":1,"jobId":"j","status":"COMPLETE","outputGroupDetails":[
+		{"outputDetails":[{"outputFilePaths":["s3://b/a.mp4"],"durationInMs":1000},{"outputFilePaths":["s3://b/a.mp4"],"durationInMs":2000}]},
+		{"playlistFilePaths":["s3://b/a.m3u8","s3://b/a.m3u8"],"outputDetails":[{"outputFilePaths":["s3://b/a.mp4"]}]}]`)), snsTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []jobs.Output{{URI: "s3://b/a.mp4", DurationMS: 1000}, {URI: "s3://b/a.m3u8"}}
+	if !reflect.DeepEqual(u.Outputs, want) {
+		t.Errorf("Outputs = %+v, want %+v", u.Outputs, want)
+	}
+}
+
 func TestDecodeRejectsAnInvalidJobEvent(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -213,6 +296,7 @@ func TestDecodeRejectsAnInvalidJobEvent(t *testing.T) {
 		{"an input uri that is not a string", event(`"timestamp":1,"jobId":"j","status":"INPUT_INFORMATION","inputDetails":[{"uri":7}]`), "uri"},
 		{"an input duration that is not whole milliseconds", event(`"timestamp":1,"jobId":"j","status":"INPUT_INFORMATION","inputDetails":[{"durationInMs":1.5}]`), "durationInMs"},
 		{"an error code that is not a number", event(`"timestamp":1,"jobId":"j","status":"ERROR","errorCode":"E1030"`), "E1030"},
+		{"a warning code that is neither a string nor a number", event(`"timestamp":1,"jobId":"j","status":"NEW_WARNING","warningCode":true`), "warningCode"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ package mediaconvert
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 )
 
 // Source and DetailType identify a MediaConvert job state change among all
@@ -72,9 +73,10 @@ type Detail struct {
 	ErrorCode    json.Number `json:"errorCode"`
 	ErrorMessage string      `json:"errorMessage"`
 
-	// NEW_WARNING. The code is a JSON string in the documented example.
-	WarningCode    json.Number `json:"warningCode"`
-	WarningMessage string      `json:"warningMessage"`
+	// NEW_WARNING. The documented example writes the code as a JSON
+	// string ("000000"); Code takes a number too.
+	WarningCode    Code   `json:"warningCode"`
+	WarningMessage string `json:"warningMessage"`
 
 	// COMPLETE (and sometimes ERROR): every warning code the job raised and
 	// how often.
@@ -90,6 +92,53 @@ type Detail struct {
 	// COMPLETE.
 	OutputGroupDetails []OutputGroupDetail `json:"outputGroupDetails"`
 }
+
+// Code is a warning code as the event wrote it, a JSON string or a JSON
+// number, kept as text: the User Guide's NEW_WARNING example
+// (https://docs.aws.amazon.com/mediaconvert/latest/ug/ev_status_new_warning.html)
+// has "warningCode": "000000", which is no JSON number (a number has no
+// leading zero), so reading it as one would refuse the event and lose the job.
+type Code string
+
+// UnmarshalJSON takes a string as it is and a number as it was written; null
+// is no code. Anything else is refused, naming the JSON type found.
+func (c *Code) UnmarshalJSON(b []byte) error {
+	switch {
+	case len(b) == 0:
+	case b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*c = Code(s)
+		return nil
+	case b[0] == '-' || '0' <= b[0] && b[0] <= '9':
+		// The decoder has checked the literal is a valid JSON number.
+		*c = Code(b)
+		return nil
+	case string(b) == "null":
+		return nil
+	}
+	return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[Code]()}
+}
+
+// jsonKind names the JSON type of the value b, as encoding/json's errors do.
+func jsonKind(b []byte) string {
+	switch {
+	case len(b) == 0:
+		return "nothing"
+	case b[0] == '{':
+		return "object"
+	case b[0] == '[':
+		return "array"
+	case b[0] == 't' || b[0] == 'f':
+		return "bool"
+	}
+	return "value"
+}
+
+// String returns the code's text.
+func (c Code) String() string { return string(c) }
 
 // WarningCount is one entry of a COMPLETE event's warnings summary.
 type WarningCount struct {

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -19,11 +20,12 @@ var benchMessages = []struct{ name, file string }{
 	{"SV2", "test-notification-signature-v2.json"},
 }
 
-const benchDir = testCertDir + "/java-v2-2026"
+// benchDir is the folder of the benchmarks' messages and certificate.
+func benchDir(b *testing.B) string { return filepath.Join(realDir(b), "java-v2-2026") }
 
 func readBench(b *testing.B, file string) []byte {
 	b.Helper()
-	body, err := os.ReadFile(benchDir + "/" + file)
+	body, err := os.ReadFile(filepath.Join(benchDir(b), file))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -32,7 +34,7 @@ func readBench(b *testing.B, file string) []byte {
 
 func benchVerifier(b *testing.B, m *Message) *Verifier {
 	b.Helper()
-	v, err := NewVerifier(Options{TopicARNs: []string{m.TopicARN}, CertDir: benchDir, HTTPClient: new(offline).Client()})
+	v, err := NewVerifier(Options{TopicARNs: []string{m.TopicARN}, CertDir: benchDir(b), HTTPClient: new(offline).Client()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"transcoder/app/internal/shared"
 )
 
 // encodeBody renders m as an HTTP delivery body with encoding/json.
@@ -65,8 +67,12 @@ type looseEnvelope struct {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, r := range readRealMessages(f) {
-		f.Add(r.body)
+	// The real messages are extra seeds: without them, on a fresh clone,
+	// the target still runs on its own.
+	if dir, err := shared.Lookup("sns-real"); err == nil {
+		for _, r := range readMessagesIn(f, dir) {
+			f.Add(r.body)
+		}
 	}
 	f.Add(object(notificationBody))
 	f.Add(object(confirmationBody))
@@ -163,9 +169,10 @@ func FuzzParse(f *testing.F) {
 func FuzzVerify(f *testing.F) {
 	// Every real certificate, and the test signer's, pinned in one place.
 	dir := f.TempDir()
-	pems, err := filepath.Glob(filepath.Join(testCertDir, "*", "*.pem"))
+	certs := realDir(f)
+	pems, err := filepath.Glob(filepath.Join(certs, "*", "*.pem"))
 	if err != nil || len(pems) == 0 {
-		f.Fatalf("no certificates under %s: %v", testCertDir, err)
+		f.Fatalf("no certificates under %s: %v", certs, err)
 	}
 	for _, p := range append(pems, "") {
 		data, name := pemOf(f, goodCert()), certPath()[1:]

@@ -21,12 +21,18 @@ func (r realMessage) tampered() bool { return strings.Contains(r.name, "tampered
 
 func readRealMessages(t testing.TB) []realMessage {
 	t.Helper()
-	names, err := filepath.Glob(filepath.Join(testCertDir, "*", "*.json"))
+	return readMessagesIn(t, realDir(t))
+}
+
+// readMessagesIn reads every message under dir, one folder per certificate.
+func readMessagesIn(t testing.TB, dir string) []realMessage {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(dir, "*", "*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(names) == 0 {
-		t.Fatalf("no messages under %s: the shared test data must sit beside the checkout", testCertDir)
+		t.Fatalf("no messages under %s: the shared test data is incomplete", dir)
 	}
 	var out []realMessage
 	for _, n := range names {
@@ -86,7 +92,7 @@ func TestRealAWSMessages(t *testing.T) {
 }
 
 func TestRealAWSMessagesFailEveryRuleTheyBreak(t *testing.T) {
-	const dir = testCertDir + "/java-v2-2026"
+	dir := filepath.Join(realDir(t), "java-v2-2026")
 	body, err := os.ReadFile(dir + "/test-notification-signature-v2.json")
 	if err != nil {
 		t.Fatal(err)

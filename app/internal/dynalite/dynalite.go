@@ -8,6 +8,7 @@
 package dynalite
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +20,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"transcoder/app/internal/shared"
 	"transcoder/app/internal/syncbuf"
 )
 
@@ -26,21 +32,23 @@ import (
 // repository's .tools directory nor on PATH.
 var ErrNotInstalled = errors.New(`dynalite not found: run "make ci-deps" (npm install --prefix .tools dynalite@4)`)
 
-// startTimeout bounds how long dynalite may take to accept connections; node
-// starts in well under a second on an idle machine, but tests run on busy
-// ones.
+// startTimeout bounds how long dynalite may take to answer its first
+// request; node starts in well under a second on an idle machine, but tests
+// run on busy ones, and the first run after an install loads more.
 const startTimeout = 30 * time.Second
 
 // Start starts dynalite on a free loopback port and returns its endpoint URL
 // (for the SDK's BaseEndpoint) and a function that stops it. It returns once
-// dynalite listens, or an error that includes what dynalite printed. Tables
-// are created instantly and live in memory only.
+// dynalite answers a DynamoDB ListTables call, not merely once its port
+// accepts connections, so that no test meets a server still starting; or,
+// after startTimeout at most, an error that includes what dynalite printed.
+// Tables are created instantly and live in memory only.
 func Start() (endpoint string, stop func(), err error) {
 	bin, err := find()
 	if err != nil {
 		return "", nil, err
 	}
-	return start(bin)
+	return start(bin, startTimeout)
 }
 
 // bindAttempts is how many ports Start tries: a port found free can be
@@ -52,9 +60,9 @@ var errPortTaken = errors.New("port taken")
 
 // start runs the executable bin as dynalite, on another port when the one
 // it picked was taken in the meantime.
-func start(bin string) (endpoint string, stop func(), err error) {
+func start(bin string, timeout time.Duration) (endpoint string, stop func(), err error) {
 	for range bindAttempts {
-		endpoint, stop, err = startOnce(bin)
+		endpoint, stop, err = startOnce(bin, timeout)
 		if !errors.Is(err, errPortTaken) {
 			return endpoint, stop, err
 		}
@@ -62,12 +70,16 @@ func start(bin string) (endpoint string, stop func(), err error) {
 	return "", nil, err
 }
 
-// ready is what dynalite prints once it has bound its port. Waiting for it,
-// rather than for the port to accept connections, makes sure that the
-// process listening is this one and not another test's.
+// ready is what dynalite prints once it has bound its port. Waiting for it
+// before the first request makes sure that the process answering is this one
+// and not another test's.
 const ready = "Dynalite listening at:"
 
-func startOnce(bin string) (endpoint string, stop func(), err error) {
+// probeInterval is how often Start looks at dynalite's output and, once it
+// has said it listens, asks it to list its tables.
+const probeInterval = 20 * time.Millisecond
+
+func startOnce(bin string, timeout time.Duration) (endpoint string, stop func(), err error) {
 	port, err := freePort()
 	if err != nil {
 		return "", nil, err
@@ -96,23 +108,53 @@ func startOnce(bin string) (endpoint string, stop func(), err error) {
 		<-exited
 	})
 
-	deadline := time.After(startTimeout)
-	tick := time.NewTicker(20 * time.Millisecond)
+	endpoint = "http://" + addr
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	tick := time.NewTicker(probeInterval)
 	defer tick.Stop()
-	for !strings.Contains(output.String(), ready) {
+	var unanswered error // why the last ListTables failed
+	for {
+		if strings.Contains(output.String(), ready) {
+			if unanswered = answers(ctx, endpoint); unanswered == nil {
+				return endpoint, stop, nil
+			}
+		}
 		select {
 		case <-exited:
 			if strings.Contains(output.String(), "EADDRINUSE") {
 				return "", nil, fmt.Errorf("dynalite: %s could not listen on %s: %w; it said:\n%s", bin, addr, errPortTaken, output.String())
 			}
-			return "", nil, fmt.Errorf("dynalite: %s exited before listening on %s; it said:\n%s", bin, addr, output.String())
-		case <-deadline:
+			return "", nil, fmt.Errorf("dynalite: %s exited before answering on %s; it said:\n%s", bin, addr, output.String())
+		case <-ctx.Done():
 			stop()
-			return "", nil, fmt.Errorf("dynalite: %s did not listen on %s within %s; it said:\n%s", bin, addr, startTimeout, output.String())
+			if unanswered == nil {
+				return "", nil, fmt.Errorf("dynalite: %s did not listen on %s within %s; it said:\n%s", bin, addr, timeout, output.String())
+			}
+			return "", nil, fmt.Errorf("dynalite: %s said it listens on %s but did not answer ListTables within %s (last attempt: %v); it said:\n%s",
+				bin, addr, timeout, unanswered, output.String())
 		case <-tick.C:
 		}
 	}
-	return "http://" + addr, stop, nil
+}
+
+// probeTimeout bounds one ListTables call of answers, so that a server that
+// accepts connections but never answers is asked again.
+const probeTimeout = 2 * time.Second
+
+// answers calls ListTables once at endpoint, without retries, and reports
+// whether a DynamoDB answered it.
+func answers(ctx context.Context, endpoint string) error {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	client := dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("dynalite", "dynalite", ""),
+		BaseEndpoint: aws.String(endpoint),
+		Retryer:      aws.NopRetryer{},
+	})
+	_, err := client.ListTables(ctx, &dynamodb.ListTablesInput{Limit: aws.Int32(1)})
+	return err
 }
 
 // find returns the dynalite executable: the repository's own, else the one
@@ -126,7 +168,7 @@ func find() (string, error) {
 }
 
 func findFrom(dir string, lookPath func(string) (string, error)) (string, error) {
-	if root, ok := repoRoot(dir); ok {
+	if root, ok := shared.Checkout(dir); ok {
 		bin := filepath.Join(root, ".tools", "node_modules", ".bin", "dynalite")
 		if fi, err := os.Stat(bin); err == nil && !fi.IsDir() {
 			return bin, nil
@@ -136,20 +178,6 @@ func findFrom(dir string, lookPath func(string) (string, error)) (string, error)
 		return bin, nil
 	}
 	return "", ErrNotInstalled
-}
-
-// repoRoot walks up from dir to the directory holding go.work.
-func repoRoot(dir string) (string, bool) {
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return dir, true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
 }
 
 // freePort asks the kernel for a loopback port nobody is using. Another

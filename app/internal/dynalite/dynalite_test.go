@@ -3,12 +3,15 @@ package dynalite
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,15 +61,16 @@ func fakeDynalite(t *testing.T, script string) string {
 
 func TestStartReportsWhatAFailingDynalitePrinted(t *testing.T) {
 	bin := fakeDynalite(t, "echo 'Error: Cannot find module leveldown' >&2\nexit 1\n")
-	_, _, err := start(bin)
+	_, _, err := start(bin, startTimeout)
 	if err == nil || !strings.Contains(err.Error(), "Cannot find module leveldown") {
 		t.Errorf("start of a dynalite that exits = %v, want an error quoting its stderr", err)
 	}
 }
 
 func TestStartTriesAnotherPortWhenItsPortWasTaken(t *testing.T) {
-	// The first run finds its port taken; the second listens (so it says)
-	// until it is killed, with a child of its own that must die with it.
+	// The first run finds its port taken; the second listens (so it says,
+	// and the test answers on its port) until it is killed, with a child of
+	// its own that must die with it.
 	marker := filepath.Join(t.TempDir(), "tried")
 	bin := fakeDynalite(t, `
 if [ ! -e `+marker+` ]; then
@@ -74,12 +78,14 @@ if [ ! -e `+marker+` ]; then
 	echo "Error: listen EADDRINUSE: address already in use 127.0.0.1:$4" >&2
 	exit 1
 fi
+echo $4 > `+marker+`.port
 echo "Dynalite listening at: http://127.0.0.1:$4"
 sleep 600 &
 echo $! > `+marker+`.child
 wait
 `)
-	endpoint, stop, err := start(bin)
+	answerListTables(t, marker+".port", 0, 0)
+	endpoint, stop, err := start(bin, startTimeout)
 	if err != nil {
 		t.Fatalf("start = %v, want success on a second port", err)
 	}
@@ -93,6 +99,89 @@ wait
 	}
 	if !dies(strings.TrimSpace(string(pid))) {
 		t.Errorf("the child of the stand-in dynalite (pid %s) outlived stop: the process group was not killed", strings.TrimSpace(string(pid)))
+	}
+}
+
+// answerListTables stands in for dynalite's HTTP side: once the stand-in
+// has written its port to portFile, it waits delay (connections are refused
+// meanwhile), listens on that port, answers the first bad requests with a
+// plain-text 503 as a server still starting might, and every later
+// ListTables as DynamoDB does. The flag it returns is set just before the
+// first DynamoDB answer is written.
+func answerListTables(t *testing.T, portFile string, delay time.Duration, bad int64) *atomic.Bool {
+	t.Helper()
+	answered := new(atomic.Bool)
+	var requests atomic.Int64
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) <= bad {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		if target := r.Header.Get("X-Amz-Target"); r.Method != http.MethodPost || target != "DynamoDB_20120810.ListTables" {
+			http.Error(w, "not a ListTables call: "+r.Method+" "+target, http.StatusBadRequest)
+			return
+		}
+		answered.Store(true)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		io.WriteString(w, `{"TableNames":[]}`) //nolint:errcheck // the client sees a short answer
+	})}
+	t.Cleanup(func() { srv.Close() })
+	go func() {
+		var port string
+		for range 3000 { // 30 s, as long as start waits
+			b, err := os.ReadFile(portFile)
+			if port = strings.TrimSpace(string(b)); err == nil && port != "" {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(delay)
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+		if err != nil {
+			t.Errorf("listen on the stand-in's port %q: %v", port, err)
+			return
+		}
+		srv.Serve(l) //nolint:errcheck // ends with Close
+	}()
+	return answered
+}
+
+func TestStartWaitsUntilDynaliteAnswersListTables(t *testing.T) {
+	tests := []struct {
+		name  string
+		delay time.Duration // before the port accepts connections
+		bad   int64         // answers that are not DynamoDB's
+	}{
+		{"a dynalite that says it listens before its port accepts connections", 300 * time.Millisecond, 0},
+		{"a dynalite whose first answers are not DynamoDB's", 0, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			portFile := filepath.Join(t.TempDir(), "port")
+			bin := fakeDynalite(t, "echo $4 > "+portFile+"\necho \"Dynalite listening at: http://127.0.0.1:$4\"\nexec sleep 600\n")
+			answered := answerListTables(t, portFile, tt.delay, tt.bad)
+			endpoint, stop, err := start(bin, startTimeout)
+			if err != nil {
+				t.Fatalf("start = %v, want success once the server answers", err)
+			}
+			defer stop()
+			if !answered.Load() {
+				t.Errorf("start returned %s before the server answered a ListTables call", endpoint)
+			}
+		})
+	}
+}
+
+func TestStartGivesUpOnADynaliteThatNeverAnswers(t *testing.T) {
+	bin := fakeDynalite(t, "echo \"Dynalite listening at: http://127.0.0.1:$4\"\necho 'the stand-in never serves'\nexec sleep 600\n")
+	_, _, err := start(bin, time.Second)
+	if err == nil {
+		t.Fatal("start of a dynalite that never answers succeeded")
+	}
+	for _, want := range []string{"did not answer ListTables within 1s", "the stand-in never serves"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
 	}
 }
 
