@@ -54,9 +54,9 @@ func lambdaPagesBench(pages int, window, pollEvery time.Duration) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("  %-38s %7.1f invocations/s, average %8.2f ms, concurrency %6.2f executions (baseline)\n",
+	fmt.Printf("  %-38s %7.1f invocations/s, average %8.2f ms, %6.2f execution-seconds per second (= concurrent executions; baseline)\n",
 		"event streams (10 s each, reconnecting)", streams.rate(), streams.avgMS(), streams.concurrency())
-	fmt.Printf("  %-38s %7.1f invocations/s, average %8.2f ms, concurrency %6.2f executions = %.4f of the streams' (%.0f%% answered 304)\n",
+	fmt.Printf("  %-38s %7.1f invocations/s, average %8.2f ms, %6.2f execution-seconds per second = %.4f of the streams' (%.0f%% answered 304)\n",
 		"polling every "+pollEvery.String()+" with If-None-Match", polls.rate(), polls.avgMS(), polls.concurrency(),
 		polls.concurrency()/streams.concurrency(), 100*float64(polls.notModified)/float64(max(polls.invocations, 1)))
 	fmt.Printf("  goal: %d open pages hold less than 1 execution (a fresh account may have 10): %s\n", pages, verdict(polls.concurrency() < 1))
