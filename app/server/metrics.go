@@ -4,46 +4,36 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"transcoder/app/internal/metrics"
 )
 
-// Metrics are the service's Prometheus instruments. They are made before the
-// server so that the SNS verifier's fetch hook can count into them too.
+// Metrics are the service's instruments, written in Prometheus's text
+// format at /metrics. They are made before the server so that the SNS
+// verifier's fetch hook can count into them too.
 type Metrics struct {
-	reg         *prometheus.Registry
-	deliveries  *prometheus.CounterVec
-	verify      prometheus.Histogram
-	certFetches *prometheus.CounterVec
-	transitions *prometheus.CounterVec
+	reg         *metrics.Registry
+	deliveries  *metrics.CounterVec
+	verify      *metrics.Histogram
+	certFetches *metrics.CounterVec
+	transitions *metrics.CounterVec
 }
 
-// NewMetrics registers the service's instruments, and the Go runtime's and
-// process's, on reg.
-func NewMetrics(reg *prometheus.Registry) *Metrics {
+// NewMetrics registers the service's instruments, and the Go runtime's, on
+// reg.
+func NewMetrics(reg *metrics.Registry) *Metrics {
 	m := &Metrics{
 		reg: reg,
-		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "transcoder_sns_deliveries_total",
-			Help: "SNS deliveries to /transcode-complete by outcome.",
-		}, []string{"outcome"}),
-		verify: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "transcoder_sns_verify_seconds",
-			Help:    "Time to verify one SNS delivery (rules, certificate, signature).",
-			Buckets: []float64{25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 5e-3, 25e-3, 100e-3, 1, 5},
-		}),
-		certFetches: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "transcoder_sns_cert_fetches_total",
-			Help: "SNS signing certificate fetches by result (ok or error).",
-		}, []string{"result"}),
-		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "transcoder_job_transitions_total",
-			Help: "Job state transitions recorded, by state.",
-		}, []string{"state"}),
+		deliveries: reg.CounterVec("transcoder_sns_deliveries_total",
+			"SNS deliveries to /transcode-complete by outcome.", "outcome"),
+		verify: reg.Histogram("transcoder_sns_verify_seconds",
+			"Time to verify one SNS delivery (rules, certificate, signature).",
+			[]float64{25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 5e-3, 25e-3, 100e-3, 1, 5}),
+		certFetches: reg.CounterVec("transcoder_sns_cert_fetches_total",
+			"SNS signing certificate fetches by result (ok or error).", "result"),
+		transitions: reg.CounterVec("transcoder_job_transitions_total",
+			"Job state transitions recorded, by state.", "state"),
 	}
-	reg.MustRegister(m.deliveries, m.verify, m.certFetches, m.transitions,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.GoRuntime()
 	return m
 }
 
@@ -58,5 +48,5 @@ func (m *Metrics) CertFetched(url string, err error, d time.Duration) {
 }
 
 func (m *Metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return m.reg.Handler()
 }

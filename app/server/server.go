@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"transcoder/app/events"
+	"transcoder/app/internal/metrics"
 	"transcoder/app/jobs"
 	"transcoder/app/quotas"
 	"transcoder/app/sns"
@@ -97,7 +97,7 @@ type Server struct {
 // so /healthz tells load balancers the truth.
 func New(deps Deps) *Server {
 	if deps.Metrics == nil {
-		deps.Metrics = NewMetrics(prometheus.NewRegistry())
+		deps.Metrics = NewMetrics(metrics.NewRegistry())
 	}
 	if deps.SignIn == "" {
 		deps.SignIn = SignInAnonymous

@@ -21,14 +21,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awsdynamodb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"transcoder/app/config"
 	"transcoder/app/dynamodb"
 	"transcoder/app/elastictranscoder"
 	"transcoder/app/events"
+	"transcoder/app/internal/metrics"
 	"transcoder/app/jobs"
 	"transcoder/app/quotas"
 	"transcoder/app/server"
@@ -226,8 +225,8 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger, ba
 		return nil, err
 	}
 	topics, local := svc.pipeline.trust()
-	registry := prometheus.NewRegistry()
-	metrics := server.NewMetrics(registry)
+	registry := metrics.NewRegistry()
+	instruments := server.NewMetrics(registry)
 	if svc.subscription, err = subscriptionChecker(ctx, cfg, logger, registry); err != nil {
 		svc.close(logger)
 		return nil, err
@@ -236,7 +235,7 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger, ba
 		TopicARNs: append(slices.Clone(cfg.TopicARNs), topics...),
 		MaxAge:    cfg.MaxAge,
 		CertDir:   cfg.CertDir,
-		OnFetch:   metrics.CertFetched,
+		OnFetch:   instruments.CertFetched,
 		Local:     local,
 	})
 	if err != nil {
@@ -303,7 +302,7 @@ func newService(ctx context.Context, cfg *config.Config, logger *slog.Logger, ba
 		Webhooks:       kicker(svc.webhooks, cfg.Lambda),
 		Assets:         web.Assets(),
 		StreamLifetime: streamLifetime,
-		Metrics:        metrics,
+		Metrics:        instruments,
 		SignIn:         server.SignIn(cfg.SignIn),
 		Invites:        invites,
 		Quotas: &quotas.Keeper{Tallies: tallies, Jobs: store, Limits: quotas.Limits{
@@ -406,7 +405,7 @@ func serve(ctx context.Context, cfg *config.Config, logger *slog.Logger, svc *se
 func openStore(ctx context.Context, cfg *config.Config, logger *slog.Logger) (jobs.Store, error) {
 	switch cfg.Store {
 	case config.DynamoDB:
-		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+		awsCfg, err := awsConfig(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("STORE=dynamodb: loading AWS configuration: %w", err)
 		}

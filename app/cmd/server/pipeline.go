@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awselastictranscoder "github.com/aws/aws-sdk-go-v2/service/elastictranscoder"
 	awsmediaconvert "github.com/aws/aws-sdk-go-v2/service/mediaconvert"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
@@ -53,7 +52,7 @@ func newPipeline(ctx context.Context, cfg *config.Config, logger *slog.Logger, b
 }
 
 func (p *pipeline) openAWS(ctx context.Context, cfg *config.Config) error {
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, err := awsConfig(ctx)
 	if err != nil {
 		return fmt.Errorf("ENGINE=%s: loading AWS configuration: %w", cfg.Engine, err)
 	}
@@ -114,4 +113,3 @@ func (p *pipeline) close() error {
 	p.closers = nil
 	return errors.Join(errs...)
 }
-

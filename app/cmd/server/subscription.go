@@ -6,11 +6,10 @@ import (
 	"log/slog"
 	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"transcoder/app/config"
+	"transcoder/app/internal/metrics"
 	"transcoder/app/subscription"
 )
 
@@ -25,22 +24,17 @@ const checkEvery = time.Minute
 // subscriptionChecker builds the check that keeps the endpoint's SNS
 // subscription confirmed, counting its results on reg; nil when
 // SNS_SUBSCRIPTION_ENDPOINT is unset.
-func subscriptionChecker(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg prometheus.Registerer) (*subscription.Checker, error) {
+func subscriptionChecker(ctx context.Context, cfg *config.Config, logger *slog.Logger, reg *metrics.Registry) (*subscription.Checker, error) {
 	sc := cfg.Subscription
 	if sc.Endpoint == "" {
 		return nil, nil
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, err := awsConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("SNS_SUBSCRIPTION_ENDPOINT: loading AWS configuration: %w", err)
 	}
-	checks := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "transcoder_sns_subscription_checks_total",
-		Help: "Checks of the endpoint's own SNS subscription by result (confirmed, requested, pending, missing, failed, skipped).",
-	}, []string{"result"})
-	if err := reg.Register(checks); err != nil {
-		return nil, err
-	}
+	checks := reg.CounterVec("transcoder_sns_subscription_checks_total",
+		"Checks of the endpoint's own SNS subscription by result (confirmed, requested, pending, missing, failed, skipped).", "result")
 	opts := subscription.Options{
 		API:             awssns.NewFromConfig(awsCfg),
 		TopicARN:        sc.TopicARN,
