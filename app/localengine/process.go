@@ -1,6 +1,7 @@
 package localengine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -147,7 +149,8 @@ func storageCode(err error, otherwise mediaconvert.ErrorCode) mediaconvert.Error
 
 // process does the job's work once it has left the queue: PROGRESSING, fetch
 // and probe the input (INPUT_INFORMATION), transcode every output in one
-// ffmpeg run (STATUS_UPDATE as it goes), then probe and upload each output.
+// ffmpeg run (STATUS_UPDATE as it goes), then upload each output. The input
+// is probed once; the outputs are not, since ffmpeg says how much it wrote.
 // It returns the outputs for the COMPLETE event, or why the job failed.
 func (e *Engine) process(j *job) ([]mediaconvert.OutputDetail, error) {
 	e.progress(j, j.emit.Progressing)
@@ -184,27 +187,51 @@ func (e *Engine) process(j *job) ([]mediaconvert.OutputDetail, error) {
 		return nil, &jobError{mediaconvert.ErrorAudio, fmt.Sprintf("input file [%s] has no audio stream: every preset is audio; submit a file with sound", uri)}
 	}
 
-	files, err := e.transcode(j, input, duration, limit)
+	files, written, err := e.transcode(j, input, duration, limit)
 	if err != nil {
 		return nil, err
 	}
+	// Every output is the same audio stream, so what ffmpeg says it wrote
+	// is each output's length: no output needs probing again (one ffprobe
+	// run costs about what transcoding a second of audio to every preset
+	// does, most of it ffprobe's start-up).
+	if limit > 0 && written > limit+limitSlack/2 {
+		return nil, longerThanItSays(limit)
+	}
 
-	outputs := make([]mediaconvert.OutputDetail, 0, len(files))
+	outputs := make([]mediaconvert.OutputDetail, len(files))
 	for i, p := range j.req.Presets {
+		if st, err := os.Stat(files[i]); err != nil || st.Size() == 0 {
+			return nil, &jobError{mediaconvert.ErrorUnknown, fmt.Sprintf("ffmpeg finished [%s] but wrote no %s output: %v", uri, p.Name, emptyOr(err))}
+		}
 		dest := jobs.OutputURI(j.req.OutputPrefix, uri, p)
-		om, err := probe(j.ctx, e.ffprobe, files[i])
-		if err != nil {
-			return nil, &jobError{mediaconvert.ErrorUnknown, fmt.Sprintf("ffmpeg wrote the %s output for [%s] but it cannot be read back: %v", p.Name, uri, err)}
-		}
-		if limit > 0 && om.Duration() > limit+limitSlack/2 {
-			return nil, longerThanItSays(limit)
-		}
-		if err := e.upload(j.ctx, files[i], dest, p.ContentType); err != nil {
-			return nil, &jobError{storageCode(err, mediaconvert.ErrorFileOpen), fmt.Sprintf("Unable to write output file [%s]: [%v]", dest, err)}
-		}
-		outputs = append(outputs, mediaconvert.OutputDetail{OutputFilePaths: []string{dest}, DurationInMs: om.Duration().Milliseconds()})
+		outputs[i] = mediaconvert.OutputDetail{OutputFilePaths: []string{dest}, DurationInMs: written.Milliseconds()}
+	}
+	// The uploads go at once: each is mostly waiting on storage, and the
+	// job's slot is held until the last is stored.
+	failed := make([]error, len(files))
+	var wg sync.WaitGroup
+	for i, p := range j.req.Presets {
+		dest := outputs[i].OutputFilePaths[0]
+		wg.Go(func() {
+			if err := e.upload(j.ctx, files[i], dest, p.ContentType); err != nil {
+				failed[i] = &jobError{storageCode(err, mediaconvert.ErrorFileOpen), fmt.Sprintf("Unable to write output file [%s]: [%v]", dest, err)}
+			}
+		})
+	}
+	wg.Wait()
+	if err := cmp.Or(failed...); err != nil {
+		return nil, err
 	}
 	return outputs, nil
+}
+
+// emptyOr is err, or the words for a file that is there but empty.
+func emptyOr(err error) error {
+	if err != nil {
+		return err
+	}
+	return errors.New("the file is empty")
 }
 
 // safeExt keeps the input's extension on the work copy (it helps ffprobe
@@ -249,7 +276,10 @@ func (e *Engine) upload(ctx context.Context, file, uri, contentType string) erro
 // ProgressInterval and only when the percentage has grown. The job's percent
 // is the transcode's, short of 100 until the outputs are uploaded. With a
 // limit, ffmpeg reads no more of the input than the limit and limitSlack.
-func (e *Engine) transcode(j *job, input string, duration, limit time.Duration) ([]string, error) {
+//
+// It returns the output files, in the order of the job's presets, and how
+// much audio ffmpeg wrote to each: its last reported position.
+func (e *Engine) transcode(j *job, input string, duration, limit time.Duration) ([]string, time.Duration, error) {
 	args := []string{"-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y",
 		"-progress", "pipe:1", "-stats_period", statsPeriod(e.opts.ProgressInterval),
 		"-format_whitelist", inputFormats, "-protocol_whitelist", "file,pipe"}
@@ -261,7 +291,7 @@ func (e *Engine) transcode(j *job, input string, duration, limit time.Duration) 
 	for i, p := range j.req.Presets {
 		out, err := OutputArgs(p)
 		if err != nil {
-			return nil, &jobError{mediaconvert.ErrorUnknown, err.Error()}
+			return nil, 0, &jobError{mediaconvert.ErrorUnknown, err.Error()}
 		}
 		files[i] = filepath.Join(j.workDir, p.Name+p.Extension)
 		args = append(append(args, out...), files[i])
@@ -270,7 +300,9 @@ func (e *Engine) transcode(j *job, input string, duration, limit time.Duration) 
 	ctx, cancel := context.WithTimeout(j.ctx, transcodeTimeout(duration))
 	defer cancel()
 	lastAt, lastPercent := e.now(), 0
+	var written time.Duration
 	report := func(position time.Duration) {
+		written = position
 		percent := percentOf(position, duration)
 		if percent <= lastPercent || e.now().Sub(lastAt) < e.opts.ProgressInterval {
 			return
@@ -294,15 +326,15 @@ func (e *Engine) transcode(j *job, input string, duration, limit time.Duration) 
 	var te *toolError
 	switch {
 	case err == nil:
-		return files, nil
+		return files, written, nil
 	case errors.As(err, &te) && te.TimedOut:
-		return nil, &jobError{mediaconvert.ErrorUnknown, fmt.Sprintf("ffmpeg did not finish [%s] within %v, for %v of input: it is stuck or the machine is overloaded; submit the job again", j.req.Input, transcodeTimeout(duration).Round(time.Second), duration.Round(time.Millisecond))}
+		return nil, 0, &jobError{mediaconvert.ErrorUnknown, fmt.Sprintf("ffmpeg did not finish [%s] within %v, for %v of input: it is stuck or the machine is overloaded; submit the job again", j.req.Input, transcodeTimeout(duration).Round(time.Second), duration.Round(time.Millisecond))}
 	case errors.As(err, &te) && !te.Missing && j.ctx.Err() == nil:
 		reason := strings.ReplaceAll(te.Reason, input, j.req.Input)
 		for i, p := range j.req.Presets {
 			reason = strings.ReplaceAll(reason, files[i], jobs.OutputURI(j.req.OutputPrefix, j.req.Input, p))
 		}
-		return nil, &jobError{ffmpegCode(te.Reason), fmt.Sprintf("Unable to transcode input file [%s]: [%s]", j.req.Input, reason)}
+		return nil, 0, &jobError{ffmpegCode(te.Reason), fmt.Sprintf("Unable to transcode input file [%s]: [%s]", j.req.Input, reason)}
 	}
-	return nil, err
+	return nil, 0, err
 }
