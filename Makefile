@@ -7,7 +7,7 @@ TOOLS := $(CURDIR)/.tools
 export PATH := $(TOOLS)/node_modules/.bin:$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help dev test bench build build-lambda fuzz ci-deps ffmpeg chromium
+.PHONY: help dev test bench build build-lambda fuzz ci-deps dynalite ffmpeg chromium
 
 # apt-install NAME... installs Debian packages when run as root, and otherwise
 # says exactly what to run.
@@ -52,14 +52,18 @@ fuzz: ## Run each fuzz target briefly (FUZZTIME each, default 10s)
 	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./app/sns/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./app/events/
 
-bench: build ## Load-test the real server on loopback, then the micro-benchmarks
-	$(GO) run ./app/internal/cmd/loadtest -server bin/server
+bench: build dynalite ## Load-test the real server on loopback, time the Lambda cold start, then the micro-benchmarks
+	CGO_ENABLED=0 $(GO) build -trimpath -tags $(LAMBDA_TAGS) -ldflags='-s -w' -o bin/bootstrap ./app/cmd/server
+	$(GO) run ./app/internal/cmd/loadtest -server bin/server -coldstart-bootstrap bin/bootstrap
 	$(GO) test -run '^$$' -bench . -benchmem ./app/sns/ ./app/events/ ./app/sqlite/
 
-ci-deps: ffmpeg chromium ## Install what the tests need: dynalite and fauxqs (npm, into .tools/), ffmpeg and chromium (Debian)
+ci-deps: ffmpeg chromium dynalite ## Install what the tests need: dynalite and fauxqs (npm, into .tools/), ffmpeg and chromium (Debian)
+	@mkdir -p $(TOOLS)
+	@test -f $(TOOLS)/node_modules/fauxqs/dist/app.js || npm install --prefix $(TOOLS) --no-audit --no-fund fauxqs@1.9.2
+
+dynalite: ## Install dynalite (the DynamoDB-API server the tests and the cold-start bench use) into .tools/
 	@mkdir -p $(TOOLS)
 	@test -x $(TOOLS)/node_modules/.bin/dynalite || npm install --prefix $(TOOLS) --no-audit --no-fund dynalite@4
-	@test -f $(TOOLS)/node_modules/fauxqs/dist/app.js || npm install --prefix $(TOOLS) --no-audit --no-fund fauxqs@1.9.2
 
 ffmpeg: ## Make sure ffmpeg and ffprobe are installed (the local engine runs them)
 	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { $(call apt-install,ffmpeg); }

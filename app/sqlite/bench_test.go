@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -71,6 +72,30 @@ func BenchmarkApply(b *testing.B) {
 			report(b, s)
 		})
 	}
+}
+
+// BenchmarkApplyLatency measures what one delivery waits for the store
+// when calls come one after another: p99 and max show the commits that
+// stall, which an average hides (a checkpoint inside a commit was one).
+func BenchmarkApplyLatency(b *testing.B) {
+	s := openClosing(b, filepath.Join(b.TempDir(), "transcoder.db"))
+	ctx := context.Background()
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for n := range b.N {
+		t := time.Now()
+		if _, err := s.Apply(ctx, delivery(n)); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	at := func(p float64) float64 { return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) }
+	b.ReportMetric(at(0.50), "p50-µs")
+	b.ReportMetric(at(0.99), "p99-µs")
+	b.ReportMetric(at(0.999), "p99.9-µs")
+	b.ReportMetric(float64(lat[len(lat)-1].Microseconds()), "max-µs")
 }
 
 func report(b *testing.B, s *sqlite.Store) {

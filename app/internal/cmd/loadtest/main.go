@@ -9,9 +9,13 @@
 // memory, and beside them the raw RSA-2048 verify rate of this machine
 // measured in the same run, so that every figure reads as a ratio against a
 // baseline rather than as an absolute that depends on the machine.
+// Beside them it measures a typical Node.js endpoint doing the same work on
+// the same messages (see nodePeerBench), and prints the ratio.
 //
 // Then it measures what open job pages cost on Lambda (see lambdaPagesBench)
-// and runs the whole one-machine pipeline (see pipelineBench).
+// and runs the whole one-machine pipeline (see pipelineBench), then times
+// the Lambda function's cold start against a local Runtime API (see
+// coldStartBench).
 //
 // Usage: loadtest -server bin/server [-conns 32] [-duration 4s] [-pipeline-jobs 12]
 package main
@@ -58,6 +62,8 @@ type options struct {
 
 	lambdaPages              int
 	lambdaWindow, lambdaPoll time.Duration
+
+	tools string // where npm installs the Node peer's packages ("" skips the peer)
 }
 
 func main() {
@@ -66,13 +72,15 @@ func main() {
 	flag.IntVar(&o.conns, "conns", 32, "keep-alive connections of the load generator")
 	flag.DurationVar(&o.duration, "duration", 4*time.Second, "length of each load phase")
 	flag.IntVar(&o.perJob, "events-per-job", 8, "notifications per job")
+	flag.StringVar(&o.tools, "tools", ".tools", "npm prefix for the Node peer's packages (empty skips the Node peer)")
 	flag.IntVar(&o.pipelineJobs, "pipeline-jobs", 12, "jobs through the local pipeline (0 skips that part)")
 	flag.IntVar(&o.pipelineConcurrency, "pipeline-concurrency", runtime.NumCPU(), "jobs the local engine runs at once")
 	flag.Float64Var(&o.pipelineSeconds, "pipeline-seconds", 10, "length of each job's input, in seconds")
 	flag.IntVar(&o.lambdaPages, "lambda-pages", 100, "open job pages in the Lambda live-updates part (0 skips it)")
 	flag.DurationVar(&o.lambdaWindow, "lambda-window", 12*time.Second, "how long the pages stay open, each way")
 	flag.DurationVar(&o.lambdaPoll, "lambda-poll", 3*time.Second, "how often a polling page asks (the page's own interval)")
-	parts := flag.String("parts", "endpoint,lambda,pipeline", "which parts to run, comma-separated")
+	coldStart := coldStartFlags()
+	parts := flag.String("parts", "endpoint,lambda,pipeline,coldstart", "which parts to run, comma-separated")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, p := range strings.Split(*parts, ",") {
@@ -95,6 +103,10 @@ func main() {
 	if err == nil && o.pipelineJobs > 0 {
 		fmt.Println()
 		err = pipelineBench(o.server, o.pipelineJobs, o.pipelineConcurrency, o.pipelineSeconds)
+	}
+	if err == nil && want["coldstart"] {
+		fmt.Println()
+		err = coldStartBench(o.server, coldStart)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -156,6 +168,13 @@ func run(o options) error {
 	fmt.Printf("half load (%.0f/s offered): %d delivered, latency p50 %v, p99 %v (goal < 10ms)\n",
 		rate/2, half.total(), half.pct(50), half.pct(99))
 	fmt.Printf("server peak resident memory: %.1f MB (goal < 100 MB)\n", float64(rss)/1e6)
+	if o.tools == "" {
+		return nil
+	}
+	if err := nodePeerBench(o, signer, reqs, ours{rate, perDelivery, half.pct(99)}); err != nil {
+		// The other parts do not need the peer: say why it is missing and go on.
+		fmt.Fprintln(os.Stderr, "loadtest: the Node peer was not measured:", err)
+	}
 	return nil
 }
 
