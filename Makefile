@@ -51,6 +51,7 @@ fuzz: ## Run each fuzz target briefly (FUZZTIME each, default 10s)
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./app/sns/
 	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./app/sns/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./app/events/
+	$(GO) test -run '^$$' -fuzz '^FuzzFastReader$$' -fuzztime $(FUZZTIME) ./app/events/
 
 bench: build dynalite ## Load-test the real server on loopback, time the Lambda cold start, then the micro-benchmarks
 	CGO_ENABLED=0 $(GO) build -trimpath -tags $(LAMBDA_TAGS) -ldflags='-s -w' -o bin/bootstrap ./app/cmd/server
