@@ -177,10 +177,18 @@ func TestShutdownFinishesTheRequestInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "POST /transcode-complete HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", len(body))
+	// The server answers "100 Continue" once the handler starts reading the
+	// body: from then on the request is in flight, not an idle connection
+	// that shutdown may close.
+	fmt.Fprintf(conn, "POST /transcode-complete HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", len(body))
+	r := bufio.NewReader(conn)
+	if line, err := r.ReadString('\n'); err != nil || !strings.Contains(line, "100 Continue") {
+		t.Fatalf("the server did not take the request in: %q %v", line, err)
+	}
+	r.ReadString('\n') // the blank line after the interim answer
 	conn.Write(body[:10])
-	// Wait until the server has taken the request in: it reports itself not
-	// ready as soon as shutdown begins, so poll for that after cancelling.
+	// Shutdown begins: the server reports itself not ready at once, so poll
+	// for that after cancelling.
 	in.cancel()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -198,7 +206,7 @@ func TestShutdownFinishesTheRequestInFlight(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	conn.Write(body[10:])
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	resp, err := http.ReadResponse(r, nil)
 	if err != nil {
 		t.Fatalf("the in-flight request got no answer: %v", err)
 	}
