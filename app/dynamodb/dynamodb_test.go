@@ -17,7 +17,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -42,13 +41,7 @@ func TestMain(m *testing.M) {
 }
 
 // client returns a client for the package's dynalite.
-func client() *ddb.Client {
-	return ddb.New(ddb.Options{
-		Region:       "eu-west-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
-		BaseEndpoint: aws.String(endpoint),
-	})
-}
+func client() *ddb.Client { return dynalite.Client(endpoint) }
 
 var tables atomic.Int64
 

@@ -12,10 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"transcoder/app/dynamodb"
 	"transcoder/app/internal/dynalite"
 	"transcoder/app/jobs"
@@ -58,7 +54,7 @@ var stores = []struct {
 		return st
 	}},
 	{"dynamodb", func(t *testing.T) store {
-		c := ddb.New(ddb.Options{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), BaseEndpoint: aws.String(endpoint)})
+		c := dynalite.Client(endpoint)
 		name := fmt.Sprintf("quotas-%d-%d", time.Now().UnixNano(), tables.Add(1))
 		if err := dynamodb.CreateTable(context.Background(), c, name); err != nil {
 			t.Fatal(err)

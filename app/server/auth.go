@@ -177,7 +177,8 @@ func secureRequest(r *http.Request) bool {
 	return r.TLS != nil || r.URL.Scheme == "https" || r.Header.Get("X-Forwarded-Proto") == "https"
 }
 
-// errNoSession and friends say why a request has no session.
+// errTwoSessions refuses a request whose cookies hold two sessions, rather
+// than guessing which one is the browser's own.
 var errTwoSessions = errors.New("this browser sent two session cookies (another page on this host set one): clear this site's cookies, then open the page again")
 
 // session returns the request's valid session, or why it has none.

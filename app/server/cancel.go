@@ -53,9 +53,7 @@ func (s *Server) handleCancelJob() gin.HandlerFunc {
 			return
 		}
 		s.changed(ch.Job)
-		if err := s.deps.Quotas.Ended(ctx, ch.Job); err != nil {
-			s.deps.Logger.Warn("giving back a running place", "job_id", j.ID, "err", err)
-		}
+		s.giveBack(ctx, ch.Job)
 		s.deps.Logger.Info("job canceled", "job_id", j.ID, "engine_job_id", j.EngineJobID)
 		c.PureJSON(http.StatusOK, s.view(ctx, ch.Job, caller(c)))
 	}

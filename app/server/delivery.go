@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -146,7 +147,7 @@ func (s *Server) process(ctx context.Context, m *sns.Message, attrs *[]slog.Attr
 	}
 	// Run on duplicates too: a retried delivery is how a failed step here
 	// gets done.
-	if err := s.enforce(ctx, ch.Job); err != nil {
+	if err := s.enforce(ctx, ch); err != nil {
 		return outcome{"enforce_failed", http.StatusServiceUnavailable, errors.New("applying the service's limits to the job failed; SNS will retry"), err}
 	}
 	if !ch.Changed {
@@ -164,11 +165,18 @@ func (s *Server) process(ctx context.Context, m *sns.Message, attrs *[]slog.Attr
 
 // enforce applies the quotas that only the engine's events can tell: a job
 // whose input runs past MAX_INPUT_DURATION is canceled on its engine and
-// ends ERROR, and a job that has ended gives back its running place. Both
-// are idempotent.
-func (s *Server) enforce(ctx context.Context, j *jobs.Job) error {
+// ends ERROR (checked on duplicates too, since a retried delivery is how a
+// failed cancel gets done), and a job that this change ended gives back its
+// running place. That place is given back once, by the call that recorded
+// the end; one that could not be is freed by the quota's sweep when the
+// owner next meets the limit, so duplicates cost no store round trip.
+func (s *Server) enforce(ctx context.Context, ch jobs.Change) error {
+	j := ch.Job
 	if j.State.Terminal() {
-		return s.deps.Quotas.Ended(ctx, j)
+		if slices.ContainsFunc(ch.Recorded, func(t jobs.Transition) bool { return t.State.Terminal() }) {
+			s.giveBack(ctx, j)
+		}
+		return nil
 	}
 	if j.Input == nil || j.Input.DurationMS <= 0 || j.Owner == "" {
 		return nil
@@ -182,14 +190,23 @@ func (s *Server) enforce(ctx context.Context, j *jobs.Job) error {
 			return err
 		}
 	}
-	ch, err := s.deps.Store.Apply(ctx, &jobs.Update{JobID: j.ID, At: time.Now(), State: jobs.Failed,
+	failed, err := s.deps.Store.Apply(ctx, &jobs.Update{JobID: j.ID, At: time.Now(), State: jobs.Failed,
 		Error: &jobs.Failure{Code: "INPUT_TOO_LONG", Message: tooLong.Error()}})
 	if err != nil {
 		return err
 	}
 	s.deps.Logger.Info("job canceled: input too long", "job_id", j.ID, "duration_ms", j.Input.DurationMS)
-	s.changed(ch.Job)
-	return s.deps.Quotas.Ended(ctx, ch.Job)
+	s.changed(failed.Job)
+	s.giveBack(ctx, failed.Job)
+	return nil
+}
+
+// giveBack returns an ended job's running place, logging a failure: the
+// quota's sweep frees the place later.
+func (s *Server) giveBack(ctx context.Context, j *jobs.Job) {
+	if err := s.deps.Quotas.Ended(ctx, j); err != nil {
+		s.deps.Logger.Warn("giving back a running place (the quota's sweep frees it later)", "job_id", j.ID, "err", err)
+	}
 }
 
 // clip bounds an unverified value for a log line.

@@ -198,9 +198,7 @@ func (s *Server) submit(c *gin.Context, who identity, req createJobRequest, ps [
 		return
 	}
 	s.changed(ch.Job)
-	if qerr := s.deps.Quotas.Ended(ctx, ch.Job); qerr != nil {
-		s.deps.Logger.Warn("giving back a running place", "job_id", id, "err", qerr)
-	}
+	s.giveBack(ctx, ch.Job)
 	if err != nil {
 		c.PureJSON(http.StatusBadGateway, gin.H{"error": ch.Job.Explain().Message, "job": s.view(ctx, ch.Job, who)})
 		return

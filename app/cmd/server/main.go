@@ -37,6 +37,9 @@ import (
 	"transcoder/app/webhooks"
 )
 
+// redriveUsage is the redrive command's synopsis, in both builds.
+const redriveUsage = "redrive [--dry-run] [--wait 5s] --queue-url URL"
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

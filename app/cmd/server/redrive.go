@@ -19,9 +19,6 @@ import (
 	"transcoder/app/redrive"
 )
 
-// redriveUsage is the redrive command's synopsis.
-const redriveUsage = "redrive [--dry-run] [--wait 5s] --queue-url URL"
-
 // redriveCommand is the redrive command: it hands the dead-letter queue's messages
 // to the same service the endpoint runs, configured by the same variables,
 // and deletes each once delivered (see package redrive). The one rule it

@@ -8,9 +8,6 @@ import (
 	"io"
 )
 
-// redriveUsage is the redrive command's synopsis.
-const redriveUsage = "redrive [--dry-run] [--wait 5s] --queue-url URL"
-
 // The Lambda build leaves the redrive command out (see redrive.go): it is
 // run by an operator, with the ordinary build.
 func redriveCommand(context.Context, []string, func(string) string, io.Writer) error {

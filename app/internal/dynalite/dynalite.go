@@ -142,17 +142,22 @@ func startOnce(bin string, timeout time.Duration) (endpoint string, stop func(),
 // accepts connections but never answers is asked again.
 const probeTimeout = 2 * time.Second
 
+// Client returns a DynamoDB client for the dynalite at endpoint (what
+// Start returned), with the static credentials dynalite takes from anyone.
+func Client(endpoint string, optFns ...func(*dynamodb.Options)) *dynamodb.Client {
+	return dynamodb.New(dynamodb.Options{
+		Region:       "eu-west-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("dynalite", "dynalite", ""),
+		BaseEndpoint: aws.String(endpoint),
+	}, optFns...)
+}
+
 // answers calls ListTables once at endpoint, without retries, and reports
 // whether a DynamoDB answered it.
 func answers(ctx context.Context, endpoint string) error {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	client := dynamodb.New(dynamodb.Options{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("dynalite", "dynalite", ""),
-		BaseEndpoint: aws.String(endpoint),
-		Retryer:      aws.NopRetryer{},
-	})
+	client := Client(endpoint, func(o *dynamodb.Options) { o.Retryer = aws.NopRetryer{} })
 	_, err := client.ListTables(ctx, &dynamodb.ListTablesInput{Limit: aws.Int32(1)})
 	return err
 }
