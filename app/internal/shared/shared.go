@@ -50,7 +50,7 @@ func dirIn(t TB, wd, name string, ci bool) string {
 	case ci:
 		t.Fatal(Needs(name) + ": CI is set, so it must be there: " + err.Error())
 	default:
-		t.Skip(Needs(name) + ": skipping; it runs wherever that folder is, and always in CI, which has it")
+		t.Skip(Needs(name) + " (CI has it); skipping")
 	}
 	return ""
 }
