@@ -9,6 +9,7 @@ package dynalite
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"net"
@@ -18,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -48,7 +50,30 @@ func Start() (endpoint string, stop func(), err error) {
 	if err != nil {
 		return "", nil, err
 	}
-	return start(bin, startTimeout)
+	return start(launcher(bin), startTimeout)
+}
+
+// serveJS starts dynalite's server as its cli.js does, but keeps it up when
+// a client hangs up in the middle of a request (which dynalite 4 answers by
+// throwing, ending the process and every later test's calls with it).
+//
+//go:embed serve.js
+var serveJS string
+
+// launcher returns the command that runs the dynalite executable bin: node
+// with serveJS and the module bin belongs to, or bin itself when that module
+// or node cannot be found.
+func launcher(bin string) []string {
+	cli, err := filepath.EvalSymlinks(bin)
+	if err != nil {
+		return []string{bin}
+	}
+	dir := filepath.Dir(cli)
+	node, err := exec.LookPath("node")
+	if _, statErr := os.Stat(filepath.Join(dir, "index.js")); err != nil || statErr != nil {
+		return []string{bin}
+	}
+	return []string{node, "-e", serveJS, dir}
 }
 
 // bindAttempts is how many ports Start tries: a port found free can be
@@ -58,11 +83,12 @@ const bindAttempts = 3
 // errPortTaken says that dynalite could not bind the port it was given.
 var errPortTaken = errors.New("port taken")
 
-// start runs the executable bin as dynalite, on another port when the one
-// it picked was taken in the meantime.
-func start(bin string, timeout time.Duration) (endpoint string, stop func(), err error) {
+// start runs the command argv, with dynalite's options after it, as
+// dynalite, on another port when the one it picked was taken in the
+// meantime.
+func start(argv []string, timeout time.Duration) (endpoint string, stop func(), err error) {
 	for range bindAttempts {
-		endpoint, stop, err = startOnce(bin, timeout)
+		endpoint, stop, err = startOnce(argv, timeout)
 		if !errors.Is(err, errPortTaken) {
 			return endpoint, stop, err
 		}
@@ -79,7 +105,7 @@ const ready = "Dynalite listening at:"
 // has said it listens, asks it to list its tables.
 const probeInterval = 20 * time.Millisecond
 
-func startOnce(bin string, timeout time.Duration) (endpoint string, stop func(), err error) {
+func startOnce(argv []string, timeout time.Duration) (endpoint string, stop func(), err error) {
 	port, err := freePort()
 	if err != nil {
 		return "", nil, err
@@ -87,9 +113,10 @@ func startOnce(bin string, timeout time.Duration) (endpoint string, stop func(),
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 
 	var output syncbuf.Buffer
-	cmd := exec.Command(bin,
+	bin := argv[len(argv)-1]
+	cmd := exec.Command(argv[0], append(argv[1:],
 		"--host", "127.0.0.1", "--port", strconv.Itoa(port),
-		"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
+		"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")...)
 	cmd.Stdout, cmd.Stderr = &output, &output
 	// Should anything outlive the process group and hold its output open,
 	// stop still returns.
@@ -99,11 +126,18 @@ func startOnce(bin string, timeout time.Duration) (endpoint string, stop func(),
 		return "", nil, fmt.Errorf("dynalite: start %s: %w", bin, err)
 	}
 	exited := make(chan struct{})
+	var stopping, serving atomic.Bool
 	go func() {
 		cmd.Wait() //nolint:errcheck // how it ended is in output
+		if serving.Load() && !stopping.Load() {
+			// Every later call will be refused; say why once, where the
+			// test log shows it.
+			fmt.Fprintf(os.Stderr, "dynalite on %s exited while tests were using it; it said:\n%s\n", addr, output.String())
+		}
 		close(exited)
 	}()
 	stop = sync.OnceFunc(func() {
+		stopping.Store(true)
 		killProcessGroup(cmd)
 		<-exited
 	})
@@ -117,6 +151,7 @@ func startOnce(bin string, timeout time.Duration) (endpoint string, stop func(),
 	for {
 		if strings.Contains(output.String(), ready) {
 			if unanswered = answers(ctx, endpoint); unanswered == nil {
+				serving.Store(true)
 				return endpoint, stop, nil
 			}
 		}

@@ -55,7 +55,7 @@ func fakeDynalite(t *testing.T, script string) string {
 
 func TestStartReportsWhatAFailingDynalitePrinted(t *testing.T) {
 	bin := fakeDynalite(t, "echo 'Error: Cannot find module leveldown' >&2\nexit 1\n")
-	_, _, err := start(bin, startTimeout)
+	_, _, err := start([]string{bin}, startTimeout)
 	if err == nil || !strings.Contains(err.Error(), "Cannot find module leveldown") {
 		t.Errorf("start of a dynalite that exits = %v, want an error quoting its stderr", err)
 	}
@@ -79,7 +79,7 @@ echo $! > `+marker+`.child
 wait
 `)
 	answerListTables(t, marker+".port", 0, 0)
-	endpoint, stop, err := start(bin, startTimeout)
+	endpoint, stop, err := start([]string{bin}, startTimeout)
 	if err != nil {
 		t.Fatalf("start = %v, want success on a second port", err)
 	}
@@ -154,7 +154,7 @@ func TestStartWaitsUntilDynaliteAnswersListTables(t *testing.T) {
 			portFile := filepath.Join(t.TempDir(), "port")
 			bin := fakeDynalite(t, "echo $4 > "+portFile+"\necho \"Dynalite listening at: http://127.0.0.1:$4\"\nexec sleep 600\n")
 			answered := answerListTables(t, portFile, tt.delay, tt.bad)
-			endpoint, stop, err := start(bin, startTimeout)
+			endpoint, stop, err := start([]string{bin}, startTimeout)
 			if err != nil {
 				t.Fatalf("start = %v, want success once the server answers", err)
 			}
@@ -168,7 +168,7 @@ func TestStartWaitsUntilDynaliteAnswersListTables(t *testing.T) {
 
 func TestStartGivesUpOnADynaliteThatNeverAnswers(t *testing.T) {
 	bin := fakeDynalite(t, "echo \"Dynalite listening at: http://127.0.0.1:$4\"\necho 'the stand-in never serves'\nexec sleep 600\n")
-	_, _, err := start(bin, time.Second)
+	_, _, err := start([]string{bin}, time.Second)
 	if err == nil {
 		t.Fatal("start of a dynalite that never answers succeeded")
 	}
@@ -242,5 +242,33 @@ func mustWrite(t *testing.T, path, content string) {
 	}
 	if err := os.WriteFile(path, []byte(content), 0o755); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestStartKeepsServingAfterAClientHangsUpMidRequest(t *testing.T) {
+	endpoint, stop, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a canceled SDK call leaves behind: headers and part of a body,
+	// then a closed connection.
+	for range 3 {
+		conn, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			t.Fatalf("connect after an earlier client hung up: %v; dynalite must survive that as DynamoDB does", err)
+		}
+		io.WriteString(conn, "POST / HTTP/1.1\r\nHost: "+u.Host+"\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\n"+ //nolint:errcheck // a short write fails the call below
+			"Content-Type: application/x-amz-json-1.0\r\nContent-Length: 100\r\n\r\n{\"Limit\":")
+		time.Sleep(50 * time.Millisecond) // let the server start reading the body
+		conn.Close()
+	}
+	time.Sleep(100 * time.Millisecond) // a crash would have happened by now
+	if err := answers(context.Background(), endpoint); err != nil {
+		t.Fatalf("ListTables after clients hung up mid-request: %v; dynalite must survive them as DynamoDB does", err)
 	}
 }
