@@ -14,10 +14,11 @@
 //	gsi2pk  = "DUE"                 gsi2sk  = "<its next webhook call's due time, fixed-width UTC>"
 //	expiresAt = when DynamoDB may delete it (N, Unix seconds), with WithRetention
 //
-// gsi2pk and gsi2sk are there only while a webhook call is owed (see
-// jobs.Job.NextDelivery), so byDue is sparse: it holds the jobs with calls
-// to make, and nothing else. The fixed-width UTC form is RFC 3339 with all
-// nine fractional digits, so that the strings sort as the times do.
+// doc is the job's stored document (package jobdoc), the same that the
+// SQLite store keeps. gsi2pk and gsi2sk are there only while a webhook call
+// is owed (see jobs.Job.NextDelivery), so byDue is sparse: it holds the jobs
+// with calls to make, and nothing else. The fixed-width UTC form is RFC 3339
+// with all nine fractional digits, so that the strings sort as the times do.
 //
 // Invites (jobs.InviteStore) and the quotas' tallies (jobs.Tallies) are
 // items of the same table, keyed "INVITES"/"INVITE#<id>" and

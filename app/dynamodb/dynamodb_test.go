@@ -2,9 +2,9 @@ package dynamodb_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -23,6 +23,8 @@ import (
 	"transcoder/app/dynamodb"
 	"transcoder/app/internal/dynalite"
 	"transcoder/app/jobs"
+	"transcoder/app/jobs/jobdoc"
+	"transcoder/app/jobs/jobdoc/jobdoctest"
 	"transcoder/app/jobs/jobstest"
 )
 
@@ -150,15 +152,47 @@ func TestAJobIsOneItem(t *testing.T) {
 			if _, isNumber := out.Item["version"].(*types.AttributeValueMemberN); !isNumber {
 				t.Errorf("version is a %T, want a number", out.Item["version"])
 			}
-			var stored jobs.Job
-			if err := json.Unmarshal([]byte(doc), &stored); !ok || err != nil {
-				t.Fatalf("doc is not a job's JSON (%v): %q", err, doc)
+			stored, err := jobdoc.Decode([]byte(doc))
+			if !ok || err != nil {
+				t.Fatalf("doc is not a job's stored document (%v): %q", err, doc)
 			}
-			if !reflect.DeepEqual(&stored, c.Job) {
+			if !reflect.DeepEqual(stored, c.Job) {
 				t.Errorf("doc = %s, want the job Apply returned", doc)
+			}
+			if want, err := jobdoc.Encode(c.Job); err != nil || doc != string(want) {
+				t.Errorf("doc = %s, want the job's stored document %s (%v)", doc, want, err)
 			}
 		})
 	}
+}
+
+func TestAJobStoredBeforeJobdocIsReadBackWhole(t *testing.T) {
+	table := freshTable(t)
+	s := dynamodb.New(client(), table)
+	jobKey := map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: "JOB#" + jobdoctest.BeforeID},
+		"sk": &types.AttributeValueMemberS{Value: "JOB"},
+	}
+	old := map[string]types.AttributeValue{
+		"doc":     &types.AttributeValueMemberS{Value: string(jobdoctest.Before(t))},
+		"version": &types.AttributeValueMemberN{Value: fmt.Sprint(jobdoctest.BeforeVersion)},
+	}
+	maps.Copy(old, jobKey)
+	if _, err := client().PutItem(context.Background(), &ddb.PutItemInput{TableName: &table, Item: old}); err != nil {
+		t.Fatal(err)
+	}
+
+	jobdoctest.CheckStore(t, s, func() string {
+		out, err := client().GetItem(context.Background(), &ddb.GetItemInput{TableName: &table, Key: jobKey, ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, ok := out.Item["doc"].(*types.AttributeValueMemberS)
+		if !ok {
+			t.Fatalf("the job's doc is %#v, want a string", out.Item["doc"])
+		}
+		return doc.Value
+	})
 }
 
 func TestCreateTableMatchesTheDesign(t *testing.T) {

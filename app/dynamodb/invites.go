@@ -33,11 +33,9 @@ import (
 
 var _ jobs.InviteStore = (*Store)(nil)
 
+// inviteKey is the primary key of invite id's item.
 func inviteKey(id string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		attrPK: &types.AttributeValueMemberS{Value: invitesPK},
-		attrSK: &types.AttributeValueMemberS{Value: inviteSKPrefix + id},
-	}
+	return itemKey(invitesPK, inviteSKPrefix+id)
 }
 
 // inviteNames are the expression names of an invite's attributes.

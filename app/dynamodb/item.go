@@ -2,7 +2,6 @@ package dynamodb
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"transcoder/app/jobs"
+	"transcoder/app/jobs/jobdoc"
 )
 
 // Names of the table's attributes and indexes, and the values that make an
@@ -56,12 +56,17 @@ const (
 // present, so that the string sort keys of byOwner and byDue order by time.
 const sortTime = "2006-01-02T15:04:05.000000000Z"
 
-func key(id string) map[string]types.AttributeValue {
+// itemKey is the primary key of the item at pk and sk: a job's, an
+// invite's or a tally's.
+func itemKey(pk, sk string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
-		attrPK: &types.AttributeValueMemberS{Value: jobPKPrefix + id},
-		attrSK: &types.AttributeValueMemberS{Value: jobSK},
+		attrPK: &types.AttributeValueMemberS{Value: pk},
+		attrSK: &types.AttributeValueMemberS{Value: sk},
 	}
 }
+
+// key is the primary key of job id's item.
+func key(id string) map[string]types.AttributeValue { return itemKey(jobPKPrefix+id, jobSK) }
 
 // listKey is where a job sorts among its owner's: newest last, so that a
 // descending query lists newest first, ties broken by id.
@@ -71,7 +76,7 @@ func listKey(j *jobs.Job) string {
 
 // item is the whole item of j, kept for retention (zero: for ever).
 func item(j *jobs.Job, retention time.Duration) (map[string]types.AttributeValue, error) {
-	doc, err := json.Marshal(j)
+	doc, err := jobdoc.Encode(j)
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb: encode job %q: %w", j.ID, err)
 	}
@@ -136,11 +141,11 @@ func (s *Store) decode(id string, it map[string]types.AttributeValue) (*jobs.Job
 	if err != nil {
 		return nil, 0, fmt.Errorf("dynamodb: the item of job %q in table %q has version %q: %w", id, s.table, n.Value, err)
 	}
-	var j jobs.Job
-	if err := json.Unmarshal([]byte(doc.Value), &j); err != nil {
+	j, err := jobdoc.Decode([]byte(doc.Value))
+	if err != nil {
 		return nil, 0, fmt.Errorf("dynamodb: the stored document of job %q in table %q is corrupt (%v): restore it from a backup, or delete the item", id, s.table, err)
 	}
-	return &j, version, nil
+	return j, version, nil
 }
 
 // put writes j on condition that its item is still at version (0: that it

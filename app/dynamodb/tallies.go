@@ -28,11 +28,9 @@ import (
 
 var _ jobs.Tallies = (*Store)(nil)
 
+// tallyKey is the primary key of the item of the tally under key.
 func tallyKey(key string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{
-		attrPK: &types.AttributeValueMemberS{Value: tallyPKPrefix + key},
-		attrSK: &types.AttributeValueMemberS{Value: tallySK},
-	}
+	return itemKey(tallyPKPrefix+key, tallySK)
 }
 
 // Admit adds member to the set under key unless it already has limit

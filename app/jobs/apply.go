@@ -60,10 +60,40 @@ func New(id string) *Job {
 // begins in the update's state, or SUBMITTED when the update names none.
 // Version is incremented once when anything changed.
 func (j *Job) Apply(u *Update) (recorded []Transition, changed bool) {
+	at := u.At.UTC() // stored times are UTC, whatever zone the engine wrote
+	changed, newCallback := j.mergeAttributes(u, at)
+	recorded = j.advance(u.State, at)
+	changed = len(recorded) > 0 || changed
+	changed = j.raiseProgress(u.Progress) || changed
+	changed = j.mergeOutcome(u) || changed
+	// What a transition owes (an inbox notice, a webhook call) is added
+	// with it, once the outcome it words is known; a callback URL learnt
+	// late is owed every transition so far.
+	owed := recorded
+	if newCallback {
+		owed = j.Transitions
+	}
+	for _, t := range owed {
+		changed = j.owe(t) || changed
+	}
+	changed = j.mergeMetadata(u.Metadata) || changed
+
+	if changed {
+		if at.After(j.UpdatedAt) {
+			j.UpdatedAt = at
+		}
+		j.Version++
+	}
+	return recorded, changed
+}
+
+// mergeAttributes sets what u says of who the job is and where it runs,
+// where j does not know it yet; an attribute once set is never replaced.
+// It reports whether j changed, and whether the callback URL is new.
+func (j *Job) mergeAttributes(u *Update, at time.Time) (changed, newCallback bool) {
 	if j.ID == "" {
 		j.ID = u.JobID
 	}
-	at := u.At.UTC() // stored times are UTC, whatever zone the engine wrote
 	if j.CreatedAt.IsZero() {
 		j.CreatedAt = at
 		changed = true
@@ -75,33 +105,45 @@ func (j *Job) Apply(u *Update) (recorded []Transition, changed bool) {
 		changed = true
 	}
 	changed = setIfEmpty((*string)(&j.Engine), string(u.Engine)) || changed
-	newCallback := setIfEmpty(&j.CallbackURL, u.CallbackURL)
-	changed = newCallback || changed
+	newCallback = setIfEmpty(&j.CallbackURL, u.CallbackURL)
 	changed = setIfEmpty(&j.EngineJobID, u.EngineJobID) || changed
 	changed = setIfEmpty(&j.Queue, u.Queue) || changed
+	return changed || newCallback, newCallback
+}
 
-	target := u.State
+// advance moves j to target if that is forward (a job never seen begins
+// SUBMITTED when the update names no state) and returns the transition it
+// recorded, if any.
+func (j *Job) advance(target State, at time.Time) []Transition {
 	if target == "" && j.State == "" {
 		target = Submitted
 	}
-	if target.rank() > j.State.rank() {
-		j.State = target
-		t := Transition{State: target, At: at}
-		j.Transitions = append(j.Transitions, t)
-		recorded = append(recorded, t)
-		changed = true
+	if target.rank() <= j.State.rank() {
+		return nil
 	}
+	j.State = target
+	t := Transition{State: target, At: at}
+	j.Transitions = append(j.Transitions, t)
+	return []Transition{t}
+}
 
-	progress := u.Progress
+// raiseProgress raises j's progress to p, or to 100 once it is COMPLETE;
+// progress never goes down.
+func (j *Job) raiseProgress(p int) bool {
 	if j.State == Complete {
-		progress = 100
+		p = 100
 	}
-	if progress > j.Progress {
-		j.Progress = progress
-		changed = true
+	if p <= j.Progress {
+		return false
 	}
+	j.Progress = p
+	return true
+}
 
-	changed = j.mergeInput(u.Input) || changed
+// mergeOutcome adds what u says the job read and made: its input, its
+// outputs, the failure that ended it and its warnings.
+func (j *Job) mergeOutcome(u *Update) bool {
+	changed := j.mergeInput(u.Input)
 	for _, o := range u.Outputs {
 		// Only the event of the state the job ended in has the last word
 		// on an output: a losing terminal event (CANCELED after COMPLETE)
@@ -116,32 +158,23 @@ func (j *Job) Apply(u *Update) (recorded []Transition, changed bool) {
 	for _, w := range u.Warnings {
 		changed = j.mergeWarning(w) || changed
 	}
-	// What a transition owes (an inbox notice, a webhook call) is added
-	// with it; a callback URL learnt late is owed every transition so far.
-	owed := recorded
-	if newCallback {
-		owed = j.Transitions
-	}
-	for _, t := range owed {
-		changed = j.owe(t) || changed
-	}
-	for k, v := range u.Metadata {
-		if _, ok := j.Metadata[k]; !ok {
-			if j.Metadata == nil {
-				j.Metadata = make(map[string]string, len(u.Metadata))
-			}
-			j.Metadata[k] = v
-			changed = true
-		}
-	}
+	return changed
+}
 
-	if changed {
-		if at.After(j.UpdatedAt) {
-			j.UpdatedAt = at
+// mergeMetadata adds the entries of m whose keys j does not have.
+func (j *Job) mergeMetadata(m map[string]string) bool {
+	changed := false
+	for k, v := range m {
+		if _, ok := j.Metadata[k]; ok {
+			continue
 		}
-		j.Version++
+		if j.Metadata == nil {
+			j.Metadata = make(map[string]string, len(m))
+		}
+		j.Metadata[k] = v
+		changed = true
 	}
-	return recorded, changed
+	return changed
 }
 
 // ApplyTo is Apply with the update as receiver, for stores that take the

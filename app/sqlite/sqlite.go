@@ -2,8 +2,8 @@
 // in the data directory, on modernc.org/sqlite (pure Go, no cgo), so that the
 // service runs from a single static binary with nothing else to install.
 //
-// Each job is kept whole as a JSON document beside a few columns for
-// querying. Writes go through one goroutine that commits many Apply calls in
+// Each job is kept whole as a JSON document (package jobdoc, the stored form
+// the DynamoDB store keeps too) beside a few columns for querying. Writes go through one goroutine that commits many Apply calls in
 // one transaction ("group commit"): with synchronous=FULL every commit waits
 // for the disk, so sharing a commit among all the calls waiting at that moment
 // is what lets a single file take thousands of deliveries a second. Reads go

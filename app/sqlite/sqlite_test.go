@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"transcoder/app/jobs"
+	"transcoder/app/jobs/jobdoc"
+	"transcoder/app/jobs/jobdoc/jobdoctest"
 	"transcoder/app/jobs/jobstest"
 	"transcoder/app/sqlite"
 )
@@ -168,17 +169,37 @@ func TestAnAcknowledgedUpdateIsInTheFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reading the row back from the file: %v", err)
 	}
-	var stored jobs.Job
-	if err := json.Unmarshal([]byte(doc), &stored); err != nil {
-		t.Fatalf("the doc column is not a job's JSON: %v\n%s", err, doc)
+	stored, err := jobdoc.Decode([]byte(doc))
+	if err != nil {
+		t.Fatalf("the doc column is not a job's stored document: %v\n%s", err, doc)
 	}
-	if !reflect.DeepEqual(&stored, c.Job) {
+	if !reflect.DeepEqual(stored, c.Job) {
 		t.Errorf("doc = %s, want the job Apply returned", doc)
+	}
+	if want, err := jobdoc.Encode(c.Job); err != nil || doc != string(want) {
+		t.Errorf("doc = %s, want the job's stored document %s (%v)", doc, want, err)
 	}
 	if version != c.Job.Version || createdAt != c.Job.CreatedAt.UnixNano() || updated != c.Job.UpdatedAt.UnixNano() {
 		t.Errorf("columns version %d, created_at %d, updated_at %d; want %d, %d, %d",
 			version, createdAt, updated, c.Job.Version, c.Job.CreatedAt.UnixNano(), c.Job.UpdatedAt.UnixNano())
 	}
+}
+
+func TestAJobStoredBeforeJobdocIsReadBackWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "transcoder.db")
+	s := openClosing(t, path)
+	if _, err := rawDB(t, path).Exec(`INSERT INTO jobs (id, version, created_at, updated_at, doc, owner) VALUES (?, ?, 0, 0, ?, ?)`,
+		jobdoctest.BeforeID, jobdoctest.BeforeVersion, string(jobdoctest.Before(t)), jobdoctest.BeforeOwner); err != nil {
+		t.Fatal(err)
+	}
+
+	jobdoctest.CheckStore(t, s, func() string {
+		var doc string
+		if err := rawDB(t, path).QueryRow(`SELECT doc FROM jobs WHERE id = ?`, jobdoctest.BeforeID).Scan(&doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc
+	})
 }
 
 func TestTheFileKeepsJobsAcrossReopening(t *testing.T) {
@@ -353,5 +374,26 @@ func TestACallCanceledWhileQueuedIsNotApplied(t *testing.T) {
 	}
 	if _, err := s.Get(context.Background(), "job-2"); !errors.Is(err, jobs.ErrNotFound) {
 		t.Errorf("Get(job-2) = %v, want ErrNotFound: a call canceled before the writer reached it must not be applied", err)
+	}
+}
+
+func TestAFirstUpdateBatchedAfterAModifyOfTheSameUnseenJobCreatesIt(t *testing.T) {
+	s := openClosing(t, filepath.Join(t.TempDir(), "transcoder.db"))
+	var modifyErr, applyErr error
+	queueCallsBehindHeldBatch(t, s, []func(){
+		func() { _, _ = s.Apply(context.Background(), update("other", 1)) },
+		func() {
+			_, modifyErr = s.Modify(context.Background(), "new", func(*jobs.Job) bool { return true })
+		},
+		func() { _, applyErr = s.Apply(context.Background(), update("new", 2)) },
+	})
+	if !errors.Is(modifyErr, jobs.ErrNotFound) {
+		t.Errorf("Modify of a job never stored = %v, want jobs.ErrNotFound", modifyErr)
+	}
+	if applyErr != nil {
+		t.Fatalf("the first update of the job, batched behind that Modify = %v, want it created", applyErr)
+	}
+	if _, err := s.Get(context.Background(), "new"); err != nil {
+		t.Errorf("Get(new) after its first update: %v", err)
 	}
 }

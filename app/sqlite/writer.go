@@ -3,11 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"transcoder/app/jobs"
+	"transcoder/app/jobs/jobdoc"
 )
 
 // request is one Apply or Modify call waiting for the writer, or, with run
@@ -116,101 +116,138 @@ func (s *Store) writer() {
 // every request of the batch, none of which is then stored.
 func (s *Store) commit(batch []*request) {
 	results := make([]result, len(batch))
-	answer := func() {
-		for i, r := range batch {
-			r.done <- results[i]
-		}
-		s.requestCount.Add(uint64(len(batch)))
-	}
-	failAll := func(err error) {
+	if err := s.commitBatch(batch, results); err != nil {
 		for i := range results {
 			if results[i].err == nil {
 				results[i] = result{err: err}
 			}
 		}
-		answer()
+	} else {
+		s.commitCount.Add(1)
+		if n := int64(len(batch)); n > s.maxBatch.Load() {
+			s.maxBatch.Store(n) // only the writer stores
+		}
 	}
+	for i, r := range batch {
+		r.done <- results[i]
+	}
+	s.requestCount.Add(uint64(len(batch)))
+}
 
+// commitBatch serves batch in one transaction, setting each request's
+// result, and commits it. Its error is the batch's: none of it is stored.
+func (s *Store) commitBatch(batch []*request, results []result) error {
 	tx, err := s.write.Begin()
 	if err != nil {
-		failAll(fmt.Errorf("sqlite: begin a transaction on %s: %w", s.path, err))
-		return
+		return fmt.Errorf("sqlite: begin a transaction on %s: %w", s.path, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op once committed
 
-	// current is the batch's view of each job it touches, so that later
-	// requests see the changes of earlier ones. A job handed out in an answer
-	// is never modified again: a later request for it applies to a copy.
-	current := map[string]*jobs.Job{}
-	indexed := map[string]index{} // as stored before the batch
-	answered := map[*jobs.Job]bool{}
-	var dirty []string // ids of changed jobs, in the order they changed
-	isDirty := map[string]bool{}
+	p := newPass(tx)
 	for i, r := range batch {
-		id := r.id
-		if r.run != nil {
-			if err := r.ctx.Err(); err != nil {
-				results[i].err = fmt.Errorf("sqlite: %s: %w", id, err)
-				continue
-			}
-			if results[i].err, err = s.runIsolated(tx, r.run); err != nil {
-				failAll(err)
-				return
-			}
+		if r.run == nil {
+			results[i] = s.serveChange(p, r)
 			continue
 		}
-		if err := r.ctx.Err(); err != nil {
-			results[i].err = fmt.Errorf("sqlite: change job %q: %w", id, err)
-			continue
+		if results[i], err = s.serveRun(tx, r); err != nil {
+			return err
 		}
-		j, seen := current[id]
-		if !seen {
-			if j, err = s.load(tx, id); err != nil {
-				results[i].err = err
-				continue
-			}
-			if j != nil {
-				indexed[id] = indexOf(j)
-			} else if r.create {
-				j = jobs.New(id)
-			}
-			current[id] = j
-		}
-		if j == nil {
-			results[i].err = fmt.Errorf("sqlite: job %q: %w", id, jobs.ErrNotFound)
-			continue
-		}
-		if answered[j] {
-			j = j.Clone()
-		}
-		recorded, changed := r.change(j)
-		if changed {
-			current[id] = j
-			if !isDirty[id] {
-				isDirty[id] = true
-				dirty = append(dirty, id)
-			}
-		}
-		answered[j] = true
-		results[i].change = jobs.Change{Job: j, Recorded: recorded, Changed: changed}
 	}
-
-	for _, id := range dirty {
-		old, stored := indexed[id]
-		if err := s.store(tx, current[id], old, stored); err != nil {
-			failAll(err)
-			return
+	for _, id := range p.dirty {
+		old, stored := p.indexed[id]
+		if err := s.store(tx, p.current[id], old, stored); err != nil {
+			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		failAll(fmt.Errorf("sqlite: commit %d updates to %s: %w", len(batch), s.path, err))
-		return
+		return fmt.Errorf("sqlite: commit %d updates to %s: %w", len(batch), s.path, err)
 	}
-	s.commitCount.Add(1)
-	if n := int64(len(batch)); n > s.maxBatch.Load() {
-		s.maxBatch.Store(n) // only the writer stores
+	return nil
+}
+
+// pass is one transaction's view of the jobs its batch touches, so that
+// later requests see the changes of earlier ones. A job handed out in an
+// answer is never modified again: a later request for it applies to a copy.
+type pass struct {
+	tx       *sql.Tx
+	current  map[string]*jobs.Job // nil: not stored, and not to be created
+	indexed  map[string]index     // as stored before the batch
+	answered map[*jobs.Job]bool
+	dirty    []string // ids of changed jobs, in the order they changed
+	isDirty  map[string]bool
+}
+
+func newPass(tx *sql.Tx) *pass {
+	return &pass{
+		tx:       tx,
+		current:  map[string]*jobs.Job{},
+		indexed:  map[string]index{},
+		answered: map[*jobs.Job]bool{},
+		isDirty:  map[string]bool{},
 	}
-	answer()
+}
+
+// serveRun runs a write to another table (see exec) in tx. The first error
+// is the request's own; the second, the batch's.
+func (s *Store) serveRun(tx *sql.Tx, r *request) (result, error) {
+	if err := r.ctx.Err(); err != nil {
+		return result{err: fmt.Errorf("sqlite: %s: %w", r.id, err)}, nil
+	}
+	own, err := s.runIsolated(tx, r.run)
+	return result{err: own}, err
+}
+
+// serveChange applies an Apply or Modify call to its job as the pass has
+// it, and answers with the job as changed.
+func (s *Store) serveChange(p *pass, r *request) result {
+	if err := r.ctx.Err(); err != nil {
+		return result{err: fmt.Errorf("sqlite: change job %q: %w", r.id, err)}
+	}
+	j, err := s.passJob(p, r.id, r.create)
+	if err != nil {
+		return result{err: err}
+	}
+	if j == nil {
+		return result{err: fmt.Errorf("sqlite: job %q: %w", r.id, jobs.ErrNotFound)}
+	}
+	if p.answered[j] {
+		j = j.Clone()
+	}
+	recorded, changed := r.change(j)
+	if changed {
+		p.current[r.id] = j
+		if !p.isDirty[r.id] {
+			p.isDirty[r.id] = true
+			p.dirty = append(p.dirty, r.id)
+		}
+	}
+	p.answered[j] = true
+	return result{change: jobs.Change{Job: j, Recorded: recorded, Changed: changed}}
+}
+
+// passJob returns the job id as the pass has it, reading it in the first
+// time: nil for a job never stored, unless create makes it new.
+func (s *Store) passJob(p *pass, id string, create bool) (*jobs.Job, error) {
+	if j, seen := p.current[id]; seen {
+		if j == nil && create {
+			// An earlier call of the batch found no such job; this one
+			// creates it.
+			j = jobs.New(id)
+			p.current[id] = j
+		}
+		return j, nil
+	}
+	j, err := s.load(p.tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if j != nil {
+		p.indexed[id] = indexOf(j)
+	} else if create {
+		j = jobs.New(id)
+	}
+	p.current[id] = j
+	return j, nil
 }
 
 // load reads a job in tx, or returns nil for a job never seen.
@@ -245,7 +282,7 @@ func indexOf(j *jobs.Job) index {
 // values (most updates: progress, attributes) has only its document
 // rewritten, which leaves every index alone.
 func (s *Store) store(tx *sql.Tx, j *jobs.Job, old index, stored bool) error {
-	doc, err := json.Marshal(j)
+	doc, err := jobdoc.Encode(j)
 	if err != nil {
 		return fmt.Errorf("sqlite: encode job %q: %w", j.ID, err)
 	}
@@ -277,13 +314,13 @@ func rowsAffected(res sql.Result, err error) (int64, error) {
 	return res.RowsAffected()
 }
 
-// decode reads a stored job document.
+// decode reads a stored job document (see package jobdoc).
 func decode(id string, doc []byte) (*jobs.Job, error) {
-	var j jobs.Job
-	if err := json.Unmarshal(doc, &j); err != nil {
+	j, err := jobdoc.Decode(doc)
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: the stored document of job %q is corrupt (%v): restore the database from a backup, or delete the job's row", id, err)
 	}
-	return &j, nil
+	return j, nil
 }
 
 // exec runs fn in the writer's next transaction, which it shares with the

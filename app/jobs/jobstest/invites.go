@@ -13,16 +13,6 @@ import (
 	"transcoder/app/jobs"
 )
 
-// inviteStore returns the invite side of s, failing t when s has none.
-func inviteStore(t *testing.T, s jobs.Store) jobs.InviteStore {
-	t.Helper()
-	is, ok := s.(jobs.InviteStore)
-	if !ok {
-		t.Fatalf("jobstest: the store under test (%T) does not implement jobs.InviteStore: every job store keeps invites too", s)
-	}
-	return is
-}
-
 // invite returns a valid invite made at at(ms), good for a day.
 func invite(id string, uses, ms int) jobs.Invite {
 	return jobs.Invite{
@@ -56,7 +46,7 @@ func sameInvite(t *testing.T, what string, got, want jobs.Invite) {
 }
 
 func testInviteRoundTrip(t *testing.T, h *harness) {
-	s := inviteStore(t, h.store(t))
+	s := storeAs[jobs.InviteStore](t, h.store(t))
 	ctx := context.Background()
 	want := invite("inv-1", 3, 0)
 	want.Used = 1
@@ -75,7 +65,7 @@ func testInviteRoundTrip(t *testing.T, h *harness) {
 }
 
 func testInviteInvalid(t *testing.T, h *harness) {
-	s := inviteStore(t, h.store(t))
+	s := storeAs[jobs.InviteStore](t, h.store(t))
 	ctx := context.Background()
 	tests := []struct {
 		name  string
@@ -112,7 +102,7 @@ func testInviteInvalid(t *testing.T, h *harness) {
 }
 
 func testInviteListNewestFirst(t *testing.T, h *harness) {
-	s := inviteStore(t, h.store(t))
+	s := storeAs[jobs.InviteStore](t, h.store(t))
 	list, err := s.ListInvites(context.Background())
 	if err != nil {
 		t.Fatalf("ListInvites of an empty store: %v", err)
@@ -143,7 +133,7 @@ func testInviteListNewestFirst(t *testing.T, h *harness) {
 }
 
 func testInviteRevoke(t *testing.T, h *harness) {
-	s := inviteStore(t, h.store(t))
+	s := storeAs[jobs.InviteStore](t, h.store(t))
 	ctx := context.Background()
 	inv := invite("inv-1", 5, 0)
 	mustCreateInvite(t, s, inv)
@@ -173,7 +163,7 @@ func testInviteRevoke(t *testing.T, h *harness) {
 }
 
 func testInviteRedeemUntilUsedUp(t *testing.T, h *harness) {
-	s := inviteStore(t, h.store(t))
+	s := storeAs[jobs.InviteStore](t, h.store(t))
 	ctx := context.Background()
 	inv := invite("inv-1", 3, 0)
 	mustCreateInvite(t, s, inv)
@@ -195,7 +185,7 @@ func testInviteRedeemUntilUsedUp(t *testing.T, h *harness) {
 }
 
 func testInviteRedeemRefused(t *testing.T, h *harness) {
-	s := inviteStore(t, h.store(t))
+	s := storeAs[jobs.InviteStore](t, h.store(t))
 	ctx := context.Background()
 	base := invite("inv", 2, 0)
 	tests := []struct {
@@ -244,7 +234,7 @@ func testInviteConcurrentRedeemers(t *testing.T, h *harness) {
 		redeemers = 50
 		uses      = 5
 	)
-	s := inviteStore(t, h.store(t))
+	s := storeAs[jobs.InviteStore](t, h.store(t))
 	mustCreateInvite(t, s, invite("inv-1", uses, 0))
 
 	var (
@@ -294,7 +284,7 @@ func testInviteReopen(t *testing.T, h *harness) {
 		t.Skip("the store keeps nothing across Close (Options.Reopen is nil): this test runs for every persistent store, SQLite and DynamoDB among them")
 	}
 	s, closeStore := h.storeWithClose(t)
-	is := inviteStore(t, s)
+	is := storeAs[jobs.InviteStore](t, s)
 	ctx := context.Background()
 	kept, revoked := invite("inv-kept", 2, 0), invite("inv-revoked", 1, 1000)
 	mustCreateInvite(t, is, kept)
@@ -312,7 +302,7 @@ func testInviteReopen(t *testing.T, h *harness) {
 	}
 
 	r, _ := h.reopen(t, s)
-	ri := inviteStore(t, r)
+	ri := storeAs[jobs.InviteStore](t, r)
 	list, err := ri.ListInvites(ctx)
 	if err != nil {
 		t.Fatalf("ListInvites after reopening: %v", err)
@@ -336,8 +326,8 @@ func testNotJobs(t *testing.T, h *harness) {
 	ctx := context.Background()
 	inv := invite("inv-1", 2, 0)
 	inv.Owner = "user-7"
-	mustCreateInvite(t, inviteStore(t, s), inv)
-	if _, _, err := tallies(t, s).Admit(ctx, "jobs of user-7", "job-1", 3, unexpired()); err != nil {
+	mustCreateInvite(t, storeAs[jobs.InviteStore](t, s), inv)
+	if _, _, err := storeAs[jobs.Tallies](t, s).Admit(ctx, "jobs of user-7", "job-1", 3, unexpired()); err != nil {
 		t.Fatalf("Admit: %v", err)
 	}
 	mustApply(t, s, &jobs.Update{JobID: "job-1", At: at(0), Owner: "user-7", CallbackURL: "https://hooks.example.com/x", State: jobs.Complete})

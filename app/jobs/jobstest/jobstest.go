@@ -12,11 +12,23 @@
 package jobstest
 
 import (
+	"reflect"
 	"sync"
 	"testing"
 
 	"transcoder/app/jobs"
 )
+
+// storeAs returns s as T, the interface of what else a job store keeps
+// (jobs.InviteStore, jobs.Tallies), failing t when s does not implement it.
+func storeAs[T any](t *testing.T, s jobs.Store) T {
+	t.Helper()
+	x, ok := s.(T)
+	if !ok {
+		t.Fatalf("jobstest: the store under test (%T) does not implement %v: every job store keeps invites and the quotas' tallies too", s, reflect.TypeFor[T]())
+	}
+	return x
+}
 
 // Options tells the suite what it may assume of the store under test.
 type Options struct {

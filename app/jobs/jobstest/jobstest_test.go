@@ -2,13 +2,13 @@ package jobstest_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
 
 	"transcoder/app/jobs"
+	"transcoder/app/jobs/jobdoc"
 	"transcoder/app/jobs/jobstest"
 )
 
@@ -25,7 +25,7 @@ func TestReferenceStorePassesTheSuite(t *testing.T) {
 	})
 }
 
-// memStore keeps jobs as JSON documents in a map shared across reopening.
+// memStore keeps jobs as their stored documents (package jobdoc) in a map shared across reopening.
 type memStore struct {
 	data   *memData
 	mu     sync.RWMutex
@@ -61,13 +61,14 @@ func (s *memStore) Apply(ctx context.Context, u *jobs.Update) (jobs.Change, erro
 	defer s.data.mu.Unlock()
 	j := jobs.New(u.JobID)
 	if doc, ok := s.data.docs[u.JobID]; ok {
-		if err := json.Unmarshal(doc, j); err != nil {
+		var err error
+		if j, err = jobdoc.Decode(doc); err != nil {
 			return jobs.Change{}, err
 		}
 	}
 	recorded, changed := j.Apply(u)
 	if changed {
-		doc, err := json.Marshal(j)
+		doc, err := jobdoc.Encode(j)
 		if err != nil {
 			return jobs.Change{}, err
 		}
@@ -91,8 +92,7 @@ func (s *memStore) Get(ctx context.Context, id string) (*jobs.Job, error) {
 	if !ok {
 		return nil, fmt.Errorf("memstore: %q: %w", id, jobs.ErrNotFound)
 	}
-	var j jobs.Job
-	return &j, json.Unmarshal(doc, &j)
+	return jobdoc.Decode(doc)
 }
 
 func (s *memStore) Close() error {

@@ -2,13 +2,13 @@ package jobstest_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"transcoder/app/jobs"
+	"transcoder/app/jobs/jobdoc"
 )
 
 // The reference store's listing, modification and outbox: a scan of every
@@ -26,18 +26,18 @@ func (s *memStore) Modify(ctx context.Context, id string, fn func(*jobs.Job) boo
 	if !ok {
 		return nil, fmt.Errorf("memstore: %q: %w", id, jobs.ErrNotFound)
 	}
-	var j jobs.Job
-	if err := json.Unmarshal(doc, &j); err != nil {
+	j, err := jobdoc.Decode(doc)
+	if err != nil {
 		return nil, err
 	}
-	if fn(&j) {
-		doc, err := json.Marshal(&j)
+	if fn(j) {
+		doc, err := jobdoc.Encode(j)
 		if err != nil {
 			return nil, err
 		}
 		s.data.docs[id] = doc
 	}
-	return &j, nil
+	return j, nil
 }
 
 func (s *memStore) all() ([]*jobs.Job, error) {
@@ -50,11 +50,11 @@ func (s *memStore) all() ([]*jobs.Job, error) {
 	defer s.data.mu.Unlock()
 	var out []*jobs.Job
 	for _, doc := range s.data.docs {
-		var j jobs.Job
-		if err := json.Unmarshal(doc, &j); err != nil {
+		j, err := jobdoc.Decode(doc)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, &j)
+		out = append(out, j)
 	}
 	return out, nil
 }

@@ -11,16 +11,6 @@ import (
 	"transcoder/app/jobs"
 )
 
-// tallies returns the tally side of s, failing t when s has none.
-func tallies(t *testing.T, s jobs.Store) jobs.Tallies {
-	t.Helper()
-	ts, ok := s.(jobs.Tallies)
-	if !ok {
-		t.Fatalf("jobstest: the store under test (%T) does not implement jobs.Tallies: every job store keeps the quotas' tallies too", s)
-	}
-	return ts
-}
-
 // unexpired is an expiry for the sets of a test: a day after the wall
 // clock, which a store's sweep of expired sets goes by, so that no set is
 // forgotten while a test counts it.
@@ -130,7 +120,7 @@ func testTallyAdmitAndRelease(t *testing.T, h *harness) {
 			members: []string{"a"},
 		},
 	}
-	s := tallies(t, h.store(t))
+	s := storeAs[jobs.Tallies](t, h.store(t))
 	ctx := context.Background()
 	for n, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -156,7 +146,7 @@ func testTallyAdmitAndRelease(t *testing.T, h *harness) {
 }
 
 func testTallyKeysAreIndependent(t *testing.T, h *harness) {
-	s := tallies(t, h.store(t))
+	s := storeAs[jobs.Tallies](t, h.store(t))
 	ctx := context.Background()
 	sameMembers(t, s, "never-seen")
 	for _, key := range []string{"day 1", "day 2"} {
@@ -176,7 +166,7 @@ func testTallyKeysAreIndependent(t *testing.T, h *harness) {
 }
 
 func testTallyInvalid(t *testing.T, h *harness) {
-	s := tallies(t, h.store(t))
+	s := storeAs[jobs.Tallies](t, h.store(t))
 	ctx := context.Background()
 	tests := []struct {
 		name        string
@@ -206,7 +196,7 @@ func testTallyConcurrentAdmits(t *testing.T, h *harness) {
 		callers = 50
 		limit   = 7
 	)
-	s := tallies(t, h.store(t))
+	s := storeAs[jobs.Tallies](t, h.store(t))
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -250,7 +240,7 @@ func testTallyReopen(t *testing.T, h *harness) {
 		t.Skip("the store keeps nothing across Close (Options.Reopen is nil): this test runs for every persistent store, SQLite and DynamoDB among them")
 	}
 	s, closeStore := h.storeWithClose(t)
-	ts := tallies(t, s)
+	ts := storeAs[jobs.Tallies](t, s)
 	ctx := context.Background()
 	expires := unexpired()
 	for _, m := range []string{"job-1", "job-2", "job-3"} {
@@ -266,7 +256,7 @@ func testTallyReopen(t *testing.T, h *harness) {
 	}
 
 	r, _ := h.reopen(t, s)
-	rt := tallies(t, r)
+	rt := storeAs[jobs.Tallies](t, r)
 	sameMembers(t, rt, "jobs of upload u", "job-1", "job-3")
 	if ok, size, err := rt.Admit(ctx, "jobs of upload u", "job-4", 3, expires); err != nil || !ok || size != 3 {
 		t.Errorf("Admit(job-4) after reopening = %v, size %d, %v; want admitted, size 3", ok, size, err)
