@@ -176,25 +176,6 @@ func TestJobsAreKeptNinetyDaysByDefaultAndZeroKeepsThemForEver(t *testing.T) {
 	}
 }
 
-func TestSizesAreReadInBytesOrWithAUnit(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int64
-	}{
-		{"1048576", 1 << 20}, {"500MB", 500e6}, {"2GiB", 2 << 30}, {"64 KiB", 64 << 10}, {"7b", 7}, {"1tb", 1e12},
-	}
-	for _, tt := range tests {
-		if got, err := config.ParseSize(tt.in); err != nil || got != tt.want {
-			t.Errorf("ParseSize(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
-		}
-	}
-	for _, bad := range []string{"", "MB", "-5MB", "1.5GB", "9999999999999TiB"} {
-		if _, err := config.ParseSize(bad); err == nil {
-			t.Errorf("ParseSize(%q) succeeded, want an error", bad)
-		}
-	}
-}
-
 func merge(a, b map[string]string) map[string]string {
 	m := map[string]string{}
 	for k, v := range a {

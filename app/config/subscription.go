@@ -3,6 +3,8 @@ package config
 import (
 	"net/url"
 	"strings"
+
+	"transcoder/app/settings"
 )
 
 // SubscriptionConfig names the endpoint's own SNS subscription, which the
@@ -23,25 +25,25 @@ type SubscriptionConfig struct {
 }
 
 // loadSubscription reads the subscription the service keeps confirmed.
-func (c *Config) loadSubscription(get func(string, string) string, bad func(string, string, ...any)) {
+func (c *Config) loadSubscription(r *reader) {
 	s := &c.Subscription
-	s.Endpoint = get("SNS_SUBSCRIPTION_ENDPOINT", "")
-	s.ARN = get("SNS_SUBSCRIPTION_ARN", "")
+	s.Endpoint = r.get(settings.EnvSNSSubscriptionEndpoint, "")
+	s.ARN = r.get(settings.EnvSNSSubscriptionARN, "")
 	def := ""
 	if len(c.TopicARNs) > 0 {
 		def = c.TopicARNs[0]
 	}
-	s.TopicARN = get("SNS_SUBSCRIPTION_TOPIC_ARN", def)
+	s.TopicARN = r.get(settings.EnvSNSSubscriptionTopicARN, def)
 	if s.Endpoint == "" {
 		return
 	}
 	if u, err := url.Parse(s.Endpoint); err != nil || u.Scheme != "https" || u.Host == "" {
-		bad("SNS_SUBSCRIPTION_ENDPOINT", "%q is not an https URL (the Function URL + /transcode-complete, as subscribed)", s.Endpoint)
+		r.bad(settings.EnvSNSSubscriptionEndpoint, "%q is not an https URL (the Function URL + /transcode-complete, as subscribed)", s.Endpoint)
 	}
-	if !topicARN.MatchString(s.TopicARN) {
-		bad("SNS_SUBSCRIPTION_TOPIC_ARN", "%q is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>); SNS_SUBSCRIPTION_ENDPOINT needs it, or SNS_TOPIC_ARNS", s.TopicARN)
+	if !settings.IsTopicARN(s.TopicARN) {
+		r.bad(settings.EnvSNSSubscriptionTopicARN, "%q is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>); SNS_SUBSCRIPTION_ENDPOINT needs it, or SNS_TOPIC_ARNS", s.TopicARN)
 	}
 	if strings.HasPrefix(s.ARN, "arn:") && !strings.HasPrefix(s.ARN, s.TopicARN+":") {
-		bad("SNS_SUBSCRIPTION_ARN", "%q is not a subscription to %s: unset it to find the subscription by listing the topic", s.ARN, s.TopicARN)
+		r.bad(settings.EnvSNSSubscriptionARN, "%q is not a subscription to %s: unset it to find the subscription by listing the topic", s.ARN, s.TopicARN)
 	}
 }

@@ -16,7 +16,7 @@
 //
 // doc is the job's stored document (package jobdoc), the same that the
 // SQLite store keeps. gsi2pk and gsi2sk are there only while a webhook call
-// is owed (see jobs.Job.NextDelivery), so byDue is sparse: it holds the jobs
+// is owed (see jobs.Job.NextWebhookCall), so byDue is sparse: it holds the jobs
 // with calls to make, and nothing else. The fixed-width UTC form is RFC 3339
 // with all nine fractional digits, so that the strings sort as the times do.
 //
@@ -223,7 +223,7 @@ func (s *Store) change(ctx context.Context, id string, create bool, fn func(*job
 		}
 		err = s.put(ctx, j, version)
 		if err == nil {
-			if at, owed := j.NextDelivery(); owed {
+			if at, owed := j.NextWebhookCall(); owed {
 				if wrote := time.Now(); !at.After(wrote) {
 					s.fresh.add(j.ID, wrote)
 				}

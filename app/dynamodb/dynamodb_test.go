@@ -433,7 +433,7 @@ func TestAClaimRacedFromTwoStoresIsWonOnce(t *testing.T) {
 		for range 4 {
 			wg.Go(func() {
 				_, err := s.Modify(context.Background(), "hook", func(j *jobs.Job) bool {
-					return j.ClaimDelivery(id, t0, t0.Add(time.Minute))
+					return j.ClaimWebhookCall(id, t0, t0.Add(time.Minute))
 				})
 				if err != nil {
 					t.Error(err)
@@ -534,7 +534,7 @@ func TestAnItemIsInByDueExactlyWhileACallIsOwed(t *testing.T) {
 		},
 		{
 			name: "a claimed call is due again when its lease ends",
-			do:   modify(func(j *jobs.Job) bool { return j.ClaimDelivery(id, t0, lease) }),
+			do:   modify(func(j *jobs.Job) bool { return j.ClaimWebhookCall(id, t0, lease) }),
 			job:  "hook", pk: "DUE", sk: "2025-03-14T15:09:56.535897932Z",
 		},
 		{
@@ -710,7 +710,7 @@ func TestDueFindsTheStoresOwnWriteBeforeTheIndexDoes(t *testing.T) {
 	}
 	t.Run("a claimed call is not due, even to the writer", func(t *testing.T) {
 		if _, err := other.Modify(context.Background(), "hook", func(j *jobs.Job) bool {
-			return j.ClaimDelivery(c.Job.Webhooks[0].ID, now, now.Add(time.Minute))
+			return j.ClaimWebhookCall(c.Job.Webhooks[0].ID, now, now.Add(time.Minute))
 		}); err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"transcoder/app/dynamodb/schema"
 	"transcoder/app/jobs"
 	"transcoder/app/jobs/jobdoc"
 )
@@ -17,17 +18,17 @@ import (
 // Names of the table's attributes and indexes, and the values that make an
 // item a job's (and a due one), an invite's or a tally's.
 const (
-	attrPK       = "pk"
-	attrSK       = "sk"
+	attrPK       = schema.PartitionKey
+	attrSK       = schema.SortKey
 	attrDoc      = "doc"
 	attrVersion  = "version"
-	attrGSI1PK   = "gsi1pk"
-	attrGSI1SK   = "gsi1sk"
-	attrGSI2PK   = "gsi2pk"
-	attrGSI2SK   = "gsi2sk"
-	attrTTL      = "expiresAt"
-	indexByOwner = "byOwner"
-	indexByDue   = "byDue"
+	attrGSI1PK   = schema.OwnerIndexPartitionKey
+	attrGSI1SK   = schema.OwnerIndexSortKey
+	attrGSI2PK   = schema.DueIndexPartitionKey
+	attrGSI2SK   = schema.DueIndexSortKey
+	attrTTL      = schema.TTLAttribute
+	indexByOwner = schema.OwnerIndex
+	indexByDue   = schema.DueIndex
 
 	jobPKPrefix   = "JOB#"
 	jobSK         = "JOB"
@@ -85,7 +86,7 @@ func item(j *jobs.Job, retention time.Duration) (map[string]types.AttributeValue
 	it[attrVersion] = &types.AttributeValueMemberN{Value: strconv.FormatInt(j.Version, 10)}
 	it[attrGSI1PK] = &types.AttributeValueMemberS{Value: ownerPKPrefix + j.Owner}
 	it[attrGSI1SK] = &types.AttributeValueMemberS{Value: listKey(j)}
-	if due, ok := j.NextDelivery(); ok {
+	if due, ok := j.NextWebhookCall(); ok {
 		it[attrGSI2PK] = &types.AttributeValueMemberS{Value: duePK}
 		it[attrGSI2SK] = &types.AttributeValueMemberS{Value: dueKey(due)}
 	}

@@ -198,7 +198,7 @@ func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]*jobs.Job,
 	}
 	// The index orders by the due time it holds; the jobs read may be a
 	// moment ahead of it.
-	dueAt := func(j *jobs.Job) time.Time { t, _ := j.NextDelivery(); return t }
+	dueAt := func(j *jobs.Job) time.Time { t, _ := j.NextWebhookCall(); return t }
 	slices.SortFunc(due, func(a, b *jobs.Job) int {
 		return cmp.Or(dueAt(a).Compare(dueAt(b)), strings.Compare(a.ID, b.ID))
 	})
@@ -210,7 +210,7 @@ func isDue(j *jobs.Job, now time.Time) bool {
 	if j == nil {
 		return false
 	}
-	at, owed := j.NextDelivery()
+	at, owed := j.NextWebhookCall()
 	return owed && !at.After(now)
 }
 

@@ -1,15 +1,13 @@
 package elastictranscoder
 
 import (
-	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"transcoder/app/internal/enginetest"
 	"transcoder/app/jobs"
 )
 
@@ -17,20 +15,6 @@ import (
 var snsTime = time.Date(2024, 6, 3, 11, 20, 0, 123e6, time.UTC)
 
 var decoder = Decoder{OutputBucket: "blog-transcoded"}
-
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func show(u *jobs.Update) string {
-	b, _ := json.MarshalIndent(u, "", "  ")
-	return string(b)
-}
 
 // podcast returns what every notification of job-01HZY0A1 says, with its two
 // outputs in the given (normalised) status.
@@ -100,12 +84,12 @@ func TestDecodeReadsEveryState(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u, err := decoder.Decode(fixture(t, tt.fixture), snsTime)
+			u, err := decoder.Decode(enginetest.Fixture(t, tt.fixture), snsTime)
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
 			if !reflect.DeepEqual(*u, tt.want) {
-				t.Errorf("Decode =\n%s\nwant\n%s", show(u), show(&tt.want))
+				t.Errorf("Decode =\n%s\nwant\n%s", enginetest.Show(u), enginetest.Show(&tt.want))
 			}
 			if err := u.Validate(); err != nil {
 				t.Errorf("the update does not validate: %v", err)
@@ -220,60 +204,37 @@ func TestDecodeWarningWithoutOutputInWarningWarnsForTheJob(t *testing.T) {
 	}
 	want := []jobs.Warning{{Code: "1001", Message: "Dependency Error"}}
 	if u.State != jobs.Progressing || !reflect.DeepEqual(u.Warnings, want) {
-		t.Errorf("Decode = %s, want PROGRESSING with %v", show(u), want)
+		t.Errorf("Decode = %s, want PROGRESSING with %v", enginetest.Show(u), want)
 	}
 }
 
 func TestDecodeRejectsAnInvalidNotification(t *testing.T) {
-	tests := []struct {
-		name    string
-		message string
-		reason  string // a part of InvalidNotificationError.Reason
-	}{
-		{"a notification without a job id", `{"state":"COMPLETED","pipelineId":"p"}`, "jobId is missing"},
-		{"a state Elastic Transcoder does not have", `{"state":"CANCELED","jobId":"j","pipelineId":"p"}`, `"CANCELED"`},
-		{"outputs that are not a list", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":{"key":"a"}}`, "outputs"},
-		{"a duration that is not a number", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","duration":"12"}]}`, "duration"},
-		{"a negative duration", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","duration":-1}]}`, "negative duration"},
-		{"a duration too long to count in milliseconds", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","duration":9223372036854776}]}`, "outputs[0].duration"},
-		{"a segment duration that is not a number", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","segmentDuration":"ten"}]}`, "ten"},
-		{"a negative segment duration", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","segmentDuration":-2}]}`, "outputs[0].segmentDuration"},
-		{"playlists that are not a list", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","playlists":{"name":"m"}}`, "playlists"},
-		{"user metadata that is not text", `{"state":"COMPLETED","jobId":"j","pipelineId":"p","userMetadata":{"n":1}}`, "userMetadata"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			u, err := decoder.Decode([]byte(tt.message), snsTime)
-			var invalid *InvalidNotificationError
-			if !errors.As(err, &invalid) {
-				t.Fatalf("Decode = %v, %v; want an *InvalidNotificationError", u, err)
-			}
-			if !strings.Contains(invalid.Reason, tt.reason) {
-				t.Errorf("Reason = %q, want it to mention %q", invalid.Reason, tt.reason)
-			}
-		})
-	}
+	enginetest.Rejects(t, decoder.Decode, func(err error) (string, bool) {
+		var invalid *InvalidNotificationError
+		if !errors.As(err, &invalid) {
+			return "", false
+		}
+		return invalid.Reason, true
+	}, []enginetest.Invalid{
+		{Name: "a notification without a job id", Message: `{"state":"COMPLETED","pipelineId":"p"}`, Reason: "jobId is missing"},
+		{Name: "a state Elastic Transcoder does not have", Message: `{"state":"CANCELED","jobId":"j","pipelineId":"p"}`, Reason: `"CANCELED"`},
+		{Name: "outputs that are not a list", Message: `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":{"key":"a"}}`, Reason: "outputs"},
+		{Name: "a duration that is not a number", Message: `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","duration":"12"}]}`, Reason: "duration"},
+		{Name: "a negative duration", Message: `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","duration":-1}]}`, Reason: "negative duration"},
+		{Name: "a duration too long to count in milliseconds", Message: `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","duration":9223372036854776}]}`, Reason: "outputs[0].duration"},
+		{Name: "a segment duration that is not a number", Message: `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","segmentDuration":"ten"}]}`, Reason: "ten"},
+		{Name: "a negative segment duration", Message: `{"state":"COMPLETED","jobId":"j","pipelineId":"p","outputs":[{"key":"a","segmentDuration":-2}]}`, Reason: "outputs[0].segmentDuration"},
+		{Name: "playlists that are not a list", Message: `{"state":"COMPLETED","jobId":"j","pipelineId":"p","playlists":{"name":"m"}}`, Reason: "playlists"},
+		{Name: "user metadata that is not text", Message: `{"state":"COMPLETED","jobId":"j","pipelineId":"p","userMetadata":{"n":1}}`, Reason: "userMetadata"},
+	})
 }
 
 func TestDecodeIgnoresWhatIsNotANotification(t *testing.T) {
-	tests := []struct {
-		name    string
-		message string
-	}{
-		{"plain text", "Test message from the SNS console"},
-		{"a JSON string", `"COMPLETED"`},
-		{"an object without a pipeline", `{"state":"COMPLETED","jobId":"j"}`},
-		{"an object without a state", `{"jobId":"j","pipelineId":"p"}`},
-		{"a MediaConvert event", `{"source":"aws.mediaconvert","detail-type":"MediaConvert Job State Change","detail":{"jobId":"j","status":"COMPLETE"}}`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			u, err := decoder.Decode([]byte(tt.message), snsTime)
-			if !errors.Is(err, ErrNotNotification) {
-				t.Fatalf("Decode = %v, %v; want ErrNotNotification", u, err)
-			}
-		})
-	}
+	enginetest.Ignores(t, decoder.Decode, ErrNotNotification,
+		enginetest.Message{Name: "an object without a pipeline", Message: `{"state":"COMPLETED","jobId":"j"}`},
+		enginetest.Message{Name: "an object without a state", Message: `{"jobId":"j","pipelineId":"p"}`},
+		enginetest.Message{Name: "a MediaConvert event", Message: `{"source":"aws.mediaconvert","detail-type":"MediaConvert Job State Change","detail":{"jobId":"j","status":"COMPLETE"}}`},
+	)
 }
 
 func TestNewDecoderRefusesWhatIsNotABucketName(t *testing.T) {
@@ -289,7 +250,7 @@ func TestNewDecoderRefusesWhatIsNotABucketName(t *testing.T) {
 }
 
 func TestDecodeByAZeroDecoderIsAConfigurationError(t *testing.T) {
-	_, err := Decoder{}.Decode(fixture(t, "completed.json"), snsTime)
+	_, err := Decoder{}.Decode(enginetest.Fixture(t, "completed.json"), snsTime)
 	if !errors.Is(err, ErrNoOutputBucket) {
 		t.Errorf("Decode = %v, want ErrNoOutputBucket", err)
 	}

@@ -1,20 +1,20 @@
 package elastictranscoder
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awselastictranscoder "github.com/aws/aws-sdk-go-v2/service/elastictranscoder"
 	"github.com/aws/aws-sdk-go-v2/service/elastictranscoder/types"
 
+	"transcoder/app/internal/awsengine"
 	"transcoder/app/jobs"
 	"transcoder/app/presets"
 	"transcoder/app/s3"
+	"transcoder/app/settings"
 )
 
 // Engine starts transcode jobs on a pipeline of the legacy Amazon Elastic
@@ -40,51 +40,20 @@ type EngineConfig struct {
 	PipelineID string
 }
 
-// ConfigError reports an EngineConfig field that cannot work, so that a
-// misconfigured service stops at start-up and not at its first job.
-type ConfigError struct {
-	// Field is the EngineConfig field at fault, e.g. "PipelineID".
-	Field string
-	// Value is what the field held.
-	Value string
-	// Want says what the field should look like.
-	Want string
-}
+// service names Elastic Transcoder in awsengine's errors.
+type service struct{}
 
-// Error names the field, its value and what it should be.
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("elastictranscoder: EngineConfig.%s %q is not usable: want %s", e.Field, e.Value, e.Want)
-}
+// Names returns this package's name, its errors' prefix, and the service's.
+func (service) Names() (pkg, name string) { return "elastictranscoder", "Elastic Transcoder" }
+
+// ConfigError reports a pipeline id that is not one, so that a
+// misconfigured service stops at start-up and not at its first job.
+type ConfigError = awsengine.ConfigError[service]
 
 // RequestError reports a StartRequest that Start refuses before calling AWS:
-// one Elastic Transcoder would reject, or whose job its notifications could
-// not find. Retrying the same request cannot help.
-type RequestError struct {
-	// JobID is the request's job, as far as it names one.
-	JobID string
-	// Reason says which rule the request breaks.
-	Reason string
-	// Err is the broken rule's error: a *jobs.StartRequestError for the
-	// rules every engine holds a request to, an *s3.URIError for a key S3
-	// would refuse.
-	Err error
-}
-
-// Error names the job and why it cannot start.
-func (e *RequestError) Error() string {
-	return fmt.Sprintf("elastictranscoder: cannot start job %q: %s", e.JobID, e.Reason)
-}
-
-// Unwrap returns the broken rule's error.
-func (e *RequestError) Unwrap() error { return e.Err }
-
-// refuse returns the RequestError for req, which breaks the rule err states.
-func refuse(req jobs.StartRequest, err error) *RequestError {
-	return &RequestError{JobID: cmp.Or(req.Metadata[jobs.MetadataJobID], req.JobID), Reason: err.Error(), Err: err}
-}
-
-// pipelineID is the shape of Elastic Transcoder's pipeline ids.
-var pipelineID = regexp.MustCompile(`^\d{13}-\w{6}$`)
+// one the pipeline would reject (a key S3 refuses, a preset no system
+// preset makes), or whose job its notifications could not find.
+type RequestError = awsengine.RequestError[service]
 
 // maxUserMetadata is how many key/value pairs Elastic Transcoder takes as a
 // job's user metadata.
@@ -97,7 +66,7 @@ func NewEngine(client *awselastictranscoder.Client, cfg EngineConfig) (*Engine, 
 	if client == nil {
 		return nil, errors.New("elastictranscoder: NewEngine needs an Elastic Transcoder client")
 	}
-	if !pipelineID.MatchString(cfg.PipelineID) {
+	if !settings.IsPipelineID(cfg.PipelineID) {
 		return nil, &ConfigError{Field: "PipelineID", Value: cfg.PipelineID,
 			Want: "an Elastic Transcoder pipeline id, 13 digits, a hyphen and 6 letters or digits (e.g. 1717406102417-k3x9qa)"}
 	}
@@ -110,43 +79,37 @@ func NewEngine(client *awselastictranscoder.Client, cfg EngineConfig) (*Engine, 
 // Transcoder's id for the job. A request the pipeline could not run is
 // refused with a *RequestError before anything is sent.
 func (e *Engine) Start(ctx context.Context, req jobs.StartRequest) (string, error) {
-	in, err := e.createJobInput(req)
-	if err != nil {
-		return "", err
-	}
-	jobID := req.Metadata[jobs.MetadataJobID]
-	out, err := e.client.CreateJob(ctx, in)
-	if err != nil {
-		return "", fmt.Errorf("elastictranscoder: creating the Elastic Transcoder job for job %q: %w", jobID, err)
-	}
-	if out.Job == nil || aws.ToString(out.Job.Id) == "" {
-		return "", fmt.Errorf("elastictranscoder: creating the Elastic Transcoder job for job %q: CreateJob answered without a job id", jobID)
-	}
-	return *out.Job.Id, nil
+	return awsengine.Start[service](ctx, req, e.createJobInput,
+		func(ctx context.Context, in *awselastictranscoder.CreateJobInput) (string, error) {
+			out, err := e.client.CreateJob(ctx, in)
+			if err != nil || out.Job == nil {
+				return "", err
+			}
+			return aws.ToString(out.Job.Id), nil
+		})
 }
 
-// createJobInput validates req and turns it into a CreateJob request.
+// createJobInput turns req, which awsengine.Start has validated, into a
+// CreateJob request, or returns the rule of Elastic Transcoder's or S3's
+// that it breaks.
 func (e *Engine) createJobInput(req jobs.StartRequest) (*awselastictranscoder.CreateJobInput, error) {
-	if err := req.Validate(); err != nil {
-		return nil, refuse(req, err)
-	}
 	if n := len(req.Metadata); n > maxUserMetadata {
-		return nil, refuse(req, fmt.Errorf("metadata has %d entries: Elastic Transcoder takes at most %d", n, maxUserMetadata))
+		return nil, fmt.Errorf("metadata has %d entries: Elastic Transcoder takes at most %d", n, maxUserMetadata)
 	}
 	// The pipeline fixes both buckets: the job names keys only.
 	_, inputKey, err := s3.ParseURI(req.Input)
 	if err != nil {
-		return nil, refuse(req, err)
+		return nil, err
 	}
 	_, keyPrefix, err := s3.ParsePrefix(req.OutputPrefix)
 	if err != nil {
-		return nil, refuse(req, err)
+		return nil, err
 	}
 	outputs := make([]types.CreateJobOutput, len(req.Presets))
 	for i, p := range req.Presets {
 		id, err := systemPreset(p)
 		if err != nil {
-			return nil, refuse(req, err)
+			return nil, err
 		}
 		outputs[i] = types.CreateJobOutput{
 			// The key under OutputKeyPrefix: <preset>/<input base><ext>.
@@ -203,11 +166,8 @@ var _ jobs.Canceler = (*Engine)(nil)
 // legacy engine cancels only jobs still Submitted; one already Progressing
 // answers an error, which is returned.
 func (e *Engine) Cancel(ctx context.Context, engineJobID string) error {
-	if engineJobID == "" {
-		return errors.New("elastictranscoder: cancel: the job has no Elastic Transcoder id yet")
-	}
-	if _, err := e.client.CancelJob(ctx, &awselastictranscoder.CancelJobInput{Id: aws.String(engineJobID)}); err != nil {
-		return fmt.Errorf("elastictranscoder: cancel job %s: %w", engineJobID, err)
-	}
-	return nil
+	return awsengine.Cancel[service](ctx, engineJobID, func(ctx context.Context, id string) error {
+		_, err := e.client.CancelJob(ctx, &awselastictranscoder.CancelJobInput{Id: aws.String(id)})
+		return err
+	})
 }

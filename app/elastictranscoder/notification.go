@@ -1,11 +1,3 @@
-// Package elastictranscoder decodes the job notifications of the legacy
-// Amazon Elastic Transcoder into the domain's jobs.Update.
-//
-// A pipeline publishes a JSON notification to SNS when a job starts
-// (PROGRESSING), finishes (COMPLETED), meets a warning (WARNING) or fails
-// (ERROR); the SNS Message is that JSON. It names output files by key only,
-// relative to the pipeline's output bucket, and carries no time: the Decoder
-// is configured with the bucket and dated by the caller.
 package elastictranscoder
 
 import (

@@ -212,37 +212,67 @@ func (r *reader) integer(v *int64) bool {
 	return true
 }
 
+// detail reads an event's detail: the job and its state (jobField), and what
+// the event reports of its work (reportField).
 func (r *reader) detail(d *mediaconvert.Detail) bool {
 	names := fieldNames()
 	return r.object(func(key string) bool {
-		switch key {
-		case "timestamp":
-			return r.once(0) && r.integer(&d.Timestamp)
-		case "jobId":
-			return r.once(1) && r.str(&d.JobID)
-		case "status":
-			return r.once(2) && r.str(&d.Status)
-		case "queue":
-			return r.once(3) && r.str(&d.Queue)
-		case "userMetadata":
-			return r.once(4) && r.metadata(&d.UserMetadata)
-		case "jobProgress":
-			return r.once(5) && r.object(func(key string) bool {
-				switch key {
-				case "jobPercentComplete":
-					var n int64
-					ok := r.once(0) && r.integer(&n)
-					d.JobProgress.JobPercentComplete = int(n)
-					return ok
-				}
-				return !names.progress.folds(key) && r.skip(0)
-			})
-		case "outputGroupDetails":
-			return r.once(6) && r.groups(&d.OutputGroupDetails)
-		case "warnings":
-			return r.once(7) && r.warnings(&d.Warnings)
+		if ok, known := r.jobField(key, d); known {
+			return ok
+		}
+		if ok, known := r.reportField(key, d); known {
+			return ok
 		}
 		return !names.detail.folds(key) && r.skip(0)
+	})
+}
+
+// jobField reads the detail's member key if it names the job or its state
+// (known), and reports whether it read well. It numbers its keys for once
+// from 0 to 4; reportField goes on from 5.
+func (r *reader) jobField(key string, d *mediaconvert.Detail) (ok, known bool) {
+	switch key {
+	case "timestamp":
+		return r.once(0) && r.integer(&d.Timestamp), true
+	case "jobId":
+		return r.once(1) && r.str(&d.JobID), true
+	case "status":
+		return r.once(2) && r.str(&d.Status), true
+	case "queue":
+		return r.once(3) && r.str(&d.Queue), true
+	case "userMetadata":
+		return r.once(4) && r.metadata(&d.UserMetadata), true
+	}
+	return false, false
+}
+
+// reportField reads the detail's member key if it is one of the event's
+// reports (known): progress, outputs, warnings. It reports whether it read
+// well.
+func (r *reader) reportField(key string, d *mediaconvert.Detail) (ok, known bool) {
+	switch key {
+	case "jobProgress":
+		return r.once(5) && r.progress(&d.JobProgress), true
+	case "outputGroupDetails":
+		return r.once(6) && r.groups(&d.OutputGroupDetails), true
+	case "warnings":
+		return r.once(7) && r.warnings(&d.Warnings), true
+	}
+	return false, false
+}
+
+// progress reads a STATUS_UPDATE event's jobProgress.
+func (r *reader) progress(p *mediaconvert.JobProgress) bool {
+	names := fieldNames()
+	return r.object(func(key string) bool {
+		switch key {
+		case "jobPercentComplete":
+			var n int64
+			ok := r.once(0) && r.integer(&n)
+			p.JobPercentComplete = int(n)
+			return ok
+		}
+		return !names.progress.folds(key) && r.skip(0)
 	})
 }
 
@@ -262,6 +292,7 @@ func (r *reader) metadata(m *map[string]string) bool {
 	})
 }
 
+// groups reads a COMPLETE event's output groups.
 func (r *reader) groups(gs *[]mediaconvert.OutputGroupDetail) bool {
 	names := fieldNames()
 	*gs = []mediaconvert.OutputGroupDetail{}

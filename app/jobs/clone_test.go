@@ -36,7 +36,7 @@ func TestACloneSharesNothingTheJobsMethodsChange(t *testing.T) {
 		Warnings: []jobs.Warning{{Code: "w", Count: 9}, {Code: "x"}}, Outputs: []jobs.Output{{URI: "s3://out/a.mp3", Preset: "mp3"}},
 		Input: &jobs.Input{URI: "s3://in/a"}})
 	c.MarkNotice("j-ERROR", true)
-	c.ClaimDelivery("j-ERROR", at(5), at(9))
+	c.ClaimWebhookCall("j-ERROR", at(5), at(9))
 	c.RecordAttempt("j-SUBMITTED", at(6), 500, "e", false, at(7))
 	c.Input.DurationMS, c.Error.Code = 2, "2"
 	c.Transitions = append(c.Transitions[:1], jobs.Transition{State: jobs.Canceled, At: time.Time{}})

@@ -11,6 +11,8 @@ package jobs
 import (
 	"errors"
 	"time"
+
+	"transcoder/app/settings"
 )
 
 // State is where a job is in its life.
@@ -52,14 +54,15 @@ func (s State) rank() int {
 	return 0
 }
 
-// Engine names the service that runs a job.
-type Engine string
+// Engine names the service that runs a job: the settings package's, so
+// that a job names its engine as ENGINE does.
+type Engine = settings.Engine
 
 // The engines a job can run on.
 const (
-	MediaConvert      Engine = "mediaconvert"
-	ElasticTranscoder Engine = "elastictranscoder"
-	Local             Engine = "local"
+	MediaConvert      = settings.MediaConvert
+	ElasticTranscoder = settings.ElasticTranscoder
+	Local             = settings.Local
 )
 
 // MetadataJobID is the user-metadata key under which transcoder passes its own
@@ -98,9 +101,9 @@ type Job struct {
 	Notices []Notice `json:"notices,omitempty"`
 	// Webhooks are the calls owed to CallbackURL, one per transition, with
 	// their attempts.
-	Webhooks  []Delivery `json:"webhooks,omitempty"`
-	CreatedAt time.Time  `json:"createdAt"`
-	UpdatedAt time.Time  `json:"updatedAt"`
+	Webhooks  []WebhookCall `json:"webhooks,omitempty"`
+	CreatedAt time.Time     `json:"createdAt"`
+	UpdatedAt time.Time     `json:"updatedAt"`
 	// Version counts the changes applied to the job; stores use it for
 	// optimistic concurrency and watchers to notice a change.
 	Version int64 `json:"version"`

@@ -22,10 +22,10 @@ type Notice struct {
 	Dismissed bool      `json:"dismissed"`
 }
 
-// Delivery is one webhook call owed for one transition of a job with a
+// WebhookCall is one webhook call owed for one transition of a job with a
 // callback URL: the job's own outbox, kept in the job so that recording the
 // transition and owing its call are one write.
-type Delivery struct {
+type WebhookCall struct {
 	// ID is the job id and the state: one delivery per transition.
 	ID    string    `json:"id"`
 	State State     `json:"state"`
@@ -45,7 +45,7 @@ type Delivery struct {
 }
 
 // Pending reports whether the call is still owed.
-func (d *Delivery) Pending() bool { return d.DeliveredAt.IsZero() && !d.GaveUp }
+func (d *WebhookCall) Pending() bool { return d.DeliveredAt.IsZero() && !d.GaveUp }
 
 // transitionID names what belongs to one transition of one job.
 func transitionID(jobID string, s State) string { return jobID + "-" + string(s) }
@@ -105,8 +105,8 @@ func (j *Job) owe(t Transition) bool {
 		j.Notices = append(j.Notices, Notice{ID: id, JobID: j.ID, State: t.State, Text: j.noticeText(t.State), At: t.At})
 		changed = true
 	}
-	if j.CallbackURL != "" && j.delivery(id) == nil {
-		j.Webhooks = append(j.Webhooks, Delivery{ID: id, State: t.State, At: t.At, NextAttempt: t.At})
+	if j.CallbackURL != "" && j.webhookCall(id) == nil {
+		j.Webhooks = append(j.Webhooks, WebhookCall{ID: id, State: t.State, At: t.At, NextAttempt: t.At})
 		changed = true
 	}
 	return changed
@@ -121,7 +121,7 @@ func (j *Job) notice(id string) *Notice {
 	return nil
 }
 
-func (j *Job) delivery(id string) *Delivery {
+func (j *Job) webhookCall(id string) *WebhookCall {
 	for i := range j.Webhooks {
 		if j.Webhooks[i].ID == id {
 			return &j.Webhooks[i]
@@ -146,9 +146,9 @@ func (j *Job) MarkNotice(id string, dismiss bool) (found, changed bool) {
 	return true, false
 }
 
-// NextDelivery returns when the job's next webhook call is due, if one is
+// NextWebhookCall returns when the job's next webhook call is due, if one is
 // owed; stores index it so that dispatchers find due calls without a scan.
-func (j *Job) NextDelivery() (time.Time, bool) {
+func (j *Job) NextWebhookCall() (time.Time, bool) {
 	var next time.Time
 	for i := range j.Webhooks {
 		d := &j.Webhooks[i]
@@ -166,11 +166,11 @@ func (j *Job) NextDelivery() (time.Time, bool) {
 	return next, !next.IsZero()
 }
 
-// ClaimDelivery takes the call with the given id for one dispatcher until
+// ClaimWebhookCall takes the call with the given id for one dispatcher until
 // lease ends, if it is due at now and nobody holds it. Stores make the claim
 // a conditional write, so of several dispatchers exactly one wins.
-func (j *Job) ClaimDelivery(id string, now, lease time.Time) bool {
-	d := j.delivery(id)
+func (j *Job) ClaimWebhookCall(id string, now, lease time.Time) bool {
+	d := j.webhookCall(id)
 	if d == nil || !d.Pending() || d.NextAttempt.After(now) || d.LeaseUntil.After(now) {
 		return false
 	}
@@ -182,7 +182,7 @@ func (j *Job) ClaimDelivery(id string, now, lease time.Time) bool {
 // RecordAttempt notes the outcome of a call: delivered, or failed with the
 // next attempt due at retry (zero: give up).
 func (j *Job) RecordAttempt(id string, at time.Time, status int, errText string, delivered bool, retry time.Time) {
-	d := j.delivery(id)
+	d := j.webhookCall(id)
 	if d == nil {
 		return
 	}

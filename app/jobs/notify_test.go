@@ -90,17 +90,17 @@ func TestADeliveryIsClaimedByOneDispatcherAndRetriedUntilDelivered(t *testing.T)
 	j := jobs.New("j")
 	j.Apply(&jobs.Update{JobID: "j", At: at(0), State: jobs.Complete, CallbackURL: "https://example.com/hook"})
 	id := j.Webhooks[0].ID
-	if due, ok := j.NextDelivery(); !ok || !due.Equal(at(0)) {
+	if due, ok := j.NextWebhookCall(); !ok || !due.Equal(at(0)) {
 		t.Fatalf("next delivery %v %v", due, ok)
 	}
-	if !j.ClaimDelivery(id, at(1), at(31)) || j.ClaimDelivery(id, at(2), at(32)) {
+	if !j.ClaimWebhookCall(id, at(1), at(31)) || j.ClaimWebhookCall(id, at(2), at(32)) {
 		t.Fatal("a held delivery was claimed twice")
 	}
 	j.RecordAttempt(id, at(3), 500, "server error", false, at(13))
-	if j.ClaimDelivery(id, at(5), at(35)) {
+	if j.ClaimWebhookCall(id, at(5), at(35)) {
 		t.Fatal("a delivery was claimed before its retry was due")
 	}
-	if !j.ClaimDelivery(id, at(13), at(43)) {
+	if !j.ClaimWebhookCall(id, at(13), at(43)) {
 		t.Fatal("a due delivery could not be claimed")
 	}
 	j.RecordAttempt(id, at(14), 204, "", true, time.Time{})
@@ -108,7 +108,7 @@ func TestADeliveryIsClaimedByOneDispatcherAndRetriedUntilDelivered(t *testing.T)
 	if d.Attempts != 2 || d.Pending() || d.DeliveredAt != at(14) || d.LastStatus != 204 {
 		t.Fatalf("delivery %+v", d)
 	}
-	if _, ok := j.NextDelivery(); ok {
+	if _, ok := j.NextWebhookCall(); ok {
 		t.Fatal("a delivered call is still due")
 	}
 }

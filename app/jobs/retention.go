@@ -53,7 +53,7 @@ func (j *Job) RetainedFrom() time.Time {
 	if from.IsZero() {
 		from = j.CreatedAt
 	}
-	if due, owed := j.NextDelivery(); owed && due.After(from) {
+	if due, owed := j.NextWebhookCall(); owed && due.After(from) {
 		from = due
 	}
 	return from

@@ -16,7 +16,6 @@ package localengine
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"transcoder/app/internal/ids"
 	"transcoder/app/jobs"
 	"transcoder/app/mediaconvert"
 	"transcoder/app/presets"
@@ -209,7 +209,7 @@ func New(opts Options) (*Engine, error) {
 		ffprobe:    newTool("ffprobe", opts.FFprobe),
 		journal:    &journal{dir: filepath.Join(opts.Dir, "journal")},
 		workDir:    filepath.Join(opts.Dir, "work"),
-		instance:   rand.Text(),
+		instance:   ids.Hex(16),
 		active:     make(map[string]*job),
 		queue:      newFairQueue(),
 		now:        time.Now,

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"transcoder/app/internal/atomicfile"
+	"transcoder/app/atomicfile"
 	"transcoder/app/mediaconvert"
 )
 

@@ -154,39 +154,18 @@ func storageCode(err error, otherwise mediaconvert.ErrorCode) mediaconvert.Error
 // It returns the outputs for the COMPLETE event, or why the job failed.
 func (e *Engine) process(j *job) ([]mediaconvert.OutputDetail, error) {
 	e.progress(j, j.emit.Progressing)
-	uri := j.req.Input
-
-	// Fail at once, before any work, if a tool is missing.
-	for _, t := range []tool{e.ffmpeg, e.ffprobe} {
-		if _, err := t.resolve(); err != nil {
-			return nil, err
-		}
-	}
-	if err := os.MkdirAll(j.workDir, 0o755); err != nil {
-		return nil, &jobError{storageCode(err, mediaconvert.ErrorUnknown), fmt.Sprintf("cannot create the work folder %s: %v", j.workDir, err)}
-	}
-
-	input := filepath.Join(j.workDir, "input"+safeExt(uri))
-	if err := e.fetch(j.ctx, uri, input); err != nil {
-		return nil, &jobError{storageCode(err, mediaconvert.ErrorInput), fmt.Sprintf("Unable to open input file [%s]: [cannot read it from storage: %v]", uri, err)}
-	}
-	m, err := probe(j.ctx, e.ffprobe, input)
-	if err != nil {
-		if te := (*toolError)(nil); errors.As(err, &te) && !te.Missing && !te.TimedOut {
-			return nil, &jobError{mediaconvert.ErrorInput, fmt.Sprintf("Unable to open input file [%s]: [Failed probe/open: [%s]]", uri, strings.ReplaceAll(te.Reason, input, uri))}
-		}
+	if err := e.prepare(j); err != nil {
 		return nil, err
 	}
-	e.progress(j, func(at time.Time) ([]byte, error) { return j.emit.InputInformation(at, m.InputDetail(uri)) })
+	input, m, err := e.readInput(j)
+	if err != nil {
+		return nil, err
+	}
 	duration := m.Duration()
 	limit := e.inputLimit(j)
-	if limit > 0 && duration > limit {
-		return nil, tooLong(duration, limit)
+	if err := admit(j.req.Input, m, limit); err != nil {
+		return nil, err
 	}
-	if !m.HasAudio() {
-		return nil, &jobError{mediaconvert.ErrorAudio, fmt.Sprintf("input file [%s] has no audio stream: every preset is audio; submit a file with sound", uri)}
-	}
-
 	files, written, err := e.transcode(j, input, duration, limit)
 	if err != nil {
 		return nil, err
@@ -198,17 +177,81 @@ func (e *Engine) process(j *job) ([]mediaconvert.OutputDetail, error) {
 	if limit > 0 && written > limit+limitSlack/2 {
 		return nil, longerThanItSays(limit)
 	}
+	outputs, err := outputDetails(j, files, written)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.uploadOutputs(j, files, outputs); err != nil {
+		return nil, err
+	}
+	return outputs, nil
+}
 
+// prepare fails the job at once, before any work, if a tool is missing, and
+// makes its work folder.
+func (e *Engine) prepare(j *job) error {
+	for _, t := range []tool{e.ffmpeg, e.ffprobe} {
+		if _, err := t.resolve(); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(j.workDir, 0o755); err != nil {
+		return &jobError{storageCode(err, mediaconvert.ErrorUnknown), fmt.Sprintf("cannot create the work folder %s: %v", j.workDir, err)}
+	}
+	return nil
+}
+
+// readInput fetches the job's input into its work folder, probes it and
+// reports what it found (INPUT_INFORMATION). It returns the work copy's path
+// and the probe's findings.
+func (e *Engine) readInput(j *job) (string, *media, error) {
+	uri := j.req.Input
+	input := filepath.Join(j.workDir, "input"+safeExt(uri))
+	if err := e.fetch(j.ctx, uri, input); err != nil {
+		return "", nil, &jobError{storageCode(err, mediaconvert.ErrorInput), fmt.Sprintf("Unable to open input file [%s]: [cannot read it from storage: %v]", uri, err)}
+	}
+	m, err := probe(j.ctx, e.ffprobe, input)
+	if err != nil {
+		if te := (*toolError)(nil); errors.As(err, &te) && !te.Missing && !te.TimedOut {
+			return "", nil, &jobError{mediaconvert.ErrorInput, fmt.Sprintf("Unable to open input file [%s]: [Failed probe/open: [%s]]", uri, strings.ReplaceAll(te.Reason, input, uri))}
+		}
+		return "", nil, err
+	}
+	e.progress(j, func(at time.Time) ([]byte, error) { return j.emit.InputInformation(at, m.InputDetail(uri)) })
+	return input, m, nil
+}
+
+// admit refuses the input at uri, as probed in m, if it is longer than
+// limit (when there is one) or has no sound for the presets to encode.
+func admit(uri string, m *media, limit time.Duration) error {
+	if duration := m.Duration(); limit > 0 && duration > limit {
+		return tooLong(duration, limit)
+	}
+	if !m.HasAudio() {
+		return &jobError{mediaconvert.ErrorAudio, fmt.Sprintf("input file [%s] has no audio stream: every preset is audio; submit a file with sound", uri)}
+	}
+	return nil
+}
+
+// outputDetails checks that ffmpeg wrote every one of files, in the order of
+// the job's presets, and returns what the COMPLETE event says of each: where
+// it is stored and how long it plays (written, for every one).
+func outputDetails(j *job, files []string, written time.Duration) ([]mediaconvert.OutputDetail, error) {
 	outputs := make([]mediaconvert.OutputDetail, len(files))
 	for i, p := range j.req.Presets {
 		if st, err := os.Stat(files[i]); err != nil || st.Size() == 0 {
-			return nil, &jobError{mediaconvert.ErrorUnknown, fmt.Sprintf("ffmpeg finished [%s] but wrote no %s output: %v", uri, p.Name, emptyOr(err))}
+			return nil, &jobError{mediaconvert.ErrorUnknown, fmt.Sprintf("ffmpeg finished [%s] but wrote no %s output: %v", j.req.Input, p.Name, emptyOr(err))}
 		}
-		dest := jobs.OutputURI(j.req.OutputPrefix, uri, p)
+		dest := jobs.OutputURI(j.req.OutputPrefix, j.req.Input, p)
 		outputs[i] = mediaconvert.OutputDetail{OutputFilePaths: []string{dest}, DurationInMs: written.Milliseconds()}
 	}
-	// The uploads go at once: each is mostly waiting on storage, and the
-	// job's slot is held until the last is stored.
+	return outputs, nil
+}
+
+// uploadOutputs stores each of files where outputs says. The uploads go at
+// once: each is mostly waiting on storage, and the job's slot is held until
+// the last is stored.
+func (e *Engine) uploadOutputs(j *job, files []string, outputs []mediaconvert.OutputDetail) error {
 	failed := make([]error, len(files))
 	var wg sync.WaitGroup
 	for i, p := range j.req.Presets {
@@ -220,10 +263,7 @@ func (e *Engine) process(j *job) ([]mediaconvert.OutputDetail, error) {
 		})
 	}
 	wg.Wait()
-	if err := cmp.Or(failed...); err != nil {
-		return nil, err
-	}
-	return outputs, nil
+	return cmp.Or(failed...)
 }
 
 // emptyOr is err, or the words for a file that is there but empty.

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"transcoder/app/internal/ids"
 )
 
 // apiNamespace is the XML namespace of SNS's query API answers.
@@ -104,7 +106,7 @@ func (t *Topic) confirm(w http.ResponseWriter, topicARN, token string) {
 		Xmlns   string   `xml:"xmlns,attr"`
 		Arn     string   `xml:"ConfirmSubscriptionResult>SubscriptionArn"`
 		ID      string   `xml:"ResponseMetadata>RequestId"`
-	}{Xmlns: apiNamespace, Arn: sub.ARN, ID: newUUID()})
+	}{Xmlns: apiNamespace, Arn: sub.ARN, ID: ids.UUID()})
 }
 
 // unsubscribe deletes a subscription and every delivery still due to it.
@@ -140,7 +142,7 @@ func (t *Topic) unsubscribe(w http.ResponseWriter, arn string) {
 		XMLName xml.Name `xml:"UnsubscribeResponse"`
 		Xmlns   string   `xml:"xmlns,attr"`
 		ID      string   `xml:"ResponseMetadata>RequestId"`
-	}{Xmlns: apiNamespace, ID: newUUID()})
+	}{Xmlns: apiNamespace, ID: ids.UUID()})
 }
 
 // apiError answers in the XML error format of SNS's query API.
@@ -156,7 +158,7 @@ func apiError(w http.ResponseWriter, status int, code, message string) {
 		Code    string   `xml:"Error>Code"`
 		Message string   `xml:"Error>Message"`
 		ID      string   `xml:"RequestId"`
-	}{Xmlns: apiNamespace, Type: typ, Code: code, Message: message, ID: newUUID()})
+	}{Xmlns: apiNamespace, Type: typ, Code: code, Message: message, ID: ids.UUID()})
 }
 
 // writeXML answers with status and v as an XML document.

@@ -21,7 +21,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"transcoder/app/internal/atomicfile"
+	"transcoder/app/atomicfile"
 	"transcoder/app/sns"
 )
 

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"transcoder/app/internal/ids"
 	"transcoder/app/sns"
 )
 
@@ -336,9 +337,10 @@ func (t *Topic) subscribe(ctx context.Context, endpoint string, only bool) (stri
 	sub, ok := t.subs[endpoint]
 	if !ok {
 		sub = &subscription{
-			ARN:      t.arn + ":" + newUUID(),
+			ARN:      t.arn + ":" + ids.UUID(),
 			Endpoint: endpoint,
-			Token:    newToken(),
+			// 256 random bits: whoever has the token can confirm.
+			Token: ids.Hex(32),
 		}
 		t.subs[endpoint] = sub
 		if err := t.saveSubscriptions(); err != nil {
@@ -360,7 +362,7 @@ func (t *Topic) subscribe(ctx context.Context, endpoint string, only bool) (stri
 
 	m := &sns.Message{
 		Type:      sns.TypeSubscriptionConfirmation,
-		MessageID: newUUID(),
+		MessageID: ids.UUID(),
 		Token:     sub.Token,
 		TopicARN:  t.arn,
 		Message: "You have chosen to subscribe to the topic " + t.arn +
@@ -425,7 +427,7 @@ func (t *Topic) Publish(ctx context.Context, message string) (string, error) {
 	}
 	m := &sns.Message{
 		Type:      sns.TypeNotification,
-		MessageID: newUUID(),
+		MessageID: ids.UUID(),
 		TopicARN:  t.arn,
 		Message:   message,
 		Timestamp: t.now().UTC().Format(TimestampFormat),

@@ -3,13 +3,11 @@ package mediaconvert
 import (
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
+	"transcoder/app/internal/enginetest"
 	"transcoder/app/jobs"
 )
 
@@ -17,15 +15,6 @@ import (
 var snsTime = time.Date(2024, 6, 3, 23, 59, 59, 0, time.UTC)
 
 func ms(epochMillis int64) time.Time { return time.UnixMilli(epochMillis).UTC() }
-
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // storyMetadata is the user metadata transcoder set on job-01HZX8K2.
 var storyMetadata = map[string]string{
@@ -119,23 +108,18 @@ func TestDecodeReadsEveryStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u, err := Decode(fixture(t, tt.fixture), snsTime)
+			u, err := Decode(enginetest.Fixture(t, tt.fixture), snsTime)
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
 			if !reflect.DeepEqual(*u, tt.want) {
-				t.Errorf("Decode =\n%s\nwant\n%s", show(u), show(&tt.want))
+				t.Errorf("Decode =\n%s\nwant\n%s", enginetest.Show(u), enginetest.Show(&tt.want))
 			}
 			if err := u.Validate(); err != nil {
 				t.Errorf("the update does not validate: %v", err)
 			}
 		})
 	}
-}
-
-func show(u *jobs.Update) string {
-	b, _ := json.MarshalIndent(u, "", "  ")
-	return string(b)
 }
 
 // event is a minimal job state change with the given detail members.
@@ -179,7 +163,7 @@ func TestDecodeToleratesFieldsItDoesNotKnow(t *testing.T) {
 		t.Fatalf("Decode: %v", err)
 	}
 	if u.Progress != 40 || u.State != jobs.Progressing {
-		t.Errorf("Decode = %s", show(u))
+		t.Errorf("Decode = %s", enginetest.Show(u))
 	}
 }
 
@@ -213,7 +197,7 @@ func TestDecodeTakesAWarningCodeAsAStringOrANumber(t *testing.T) {
 			}
 			want := []jobs.Warning{{Code: tt.want, Message: "m"}}
 			if u.State != jobs.Progressing || !reflect.DeepEqual(u.Warnings, want) {
-				t.Errorf("Decode = %s; want PROGRESSING with warnings %+v", show(u), want)
+				t.Errorf("Decode = %s; want PROGRESSING with warnings %+v", enginetest.Show(u), want)
 			}
 		})
 	}
@@ -226,11 +210,11 @@ func TestDecodeTakesAWarningCodeAsAStringOrANumber(t *testing.T) {
 }
 
 func TestAQueueHopRecordsTheQueueWithoutStartingTheJob(t *testing.T) {
-	hop, err := Decode(fixture(t, "queue_hop.json"), snsTime)
+	hop, err := Decode(enginetest.Fixture(t, "queue_hop.json"), snsTime)
 	if err != nil {
 		t.Fatal(err)
 	}
-	progressing, err := Decode(fixture(t, "progressing.json"), snsTime)
+	progressing, err := Decode(enginetest.Fixture(t, "progressing.json"), snsTime)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,66 +263,40 @@ func TestDecodeListsAFileNamedTwiceOnce(t *testing.T) {
 }
 
 func TestDecodeRejectsAnInvalidJobEvent(t *testing.T) {
-	tests := []struct {
-		name    string
-		message string
-		reason  string // a part of InvalidEventError.Reason
-	}{
-		{"an event without a job id", event(`"timestamp":1,"status":"COMPLETE"`), "detail.jobId is missing"},
-		{"an event without a status", event(`"timestamp":1,"jobId":"j"`), "detail.status is missing"},
-		{"an event with a status MediaConvert does not have", event(`"timestamp":1,"jobId":"j","status":"PAUSED"`), `"PAUSED"`},
-		{"a job id that is not a string", event(`"timestamp":1,"jobId":42,"status":"COMPLETE"`), "jobId"},
-		{"a detail that is not an object", `{"source":"aws.mediaconvert","detail-type":"MediaConvert Job State Change","detail":[]}`, "cannot unmarshal"},
-		{"a percent complete that is not a number", event(`"timestamp":1,"jobId":"j","status":"STATUS_UPDATE","jobProgress":{"jobPercentComplete":"7"}`), "jobPercentComplete"},
-		{"a percent complete above 100", event(`"timestamp":1,"jobId":"j","status":"STATUS_UPDATE","jobProgress":{"jobPercentComplete":101}`), "outside 0-100"},
-		{"a negative timestamp", event(`"timestamp":-5,"jobId":"j","status":"COMPLETE"`), "detail.timestamp"},
-		{"a time that is not RFC 3339", `{"source":"aws.mediaconvert","detail-type":"MediaConvert Job State Change","time":"yesterday","detail":{"jobId":"j","status":"COMPLETE"}}`, "RFC 3339"},
-		{"an input uri that is not a string", event(`"timestamp":1,"jobId":"j","status":"INPUT_INFORMATION","inputDetails":[{"uri":7}]`), "uri"},
-		{"an input duration that is not whole milliseconds", event(`"timestamp":1,"jobId":"j","status":"INPUT_INFORMATION","inputDetails":[{"durationInMs":1.5}]`), "durationInMs"},
-		{"an error code that is not a number", event(`"timestamp":1,"jobId":"j","status":"ERROR","errorCode":"E1030"`), "E1030"},
-		{"a warning code that is neither a string nor a number", event(`"timestamp":1,"jobId":"j","status":"NEW_WARNING","warningCode":true`), "warningCode"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			u, err := Decode([]byte(tt.message), snsTime)
-			var invalid *InvalidEventError
-			if !errors.As(err, &invalid) {
-				t.Fatalf("Decode = %v, %v; want an *InvalidEventError", u, err)
-			}
-			if !strings.Contains(invalid.Reason, tt.reason) {
-				t.Errorf("Reason = %q, want it to mention %q", invalid.Reason, tt.reason)
-			}
-		})
-	}
+	enginetest.Rejects(t, Decode, func(err error) (string, bool) {
+		var invalid *InvalidEventError
+		if !errors.As(err, &invalid) {
+			return "", false
+		}
+		return invalid.Reason, true
+	}, []enginetest.Invalid{
+		{Name: "an event without a job id", Message: event(`"timestamp":1,"status":"COMPLETE"`), Reason: "detail.jobId is missing"},
+		{Name: "an event without a status", Message: event(`"timestamp":1,"jobId":"j"`), Reason: "detail.status is missing"},
+		{Name: "an event with a status MediaConvert does not have", Message: event(`"timestamp":1,"jobId":"j","status":"PAUSED"`), Reason: `"PAUSED"`},
+		{Name: "a job id that is not a string", Message: event(`"timestamp":1,"jobId":42,"status":"COMPLETE"`), Reason: "jobId"},
+		{Name: "a detail that is not an object", Message: `{"source":"aws.mediaconvert","detail-type":"MediaConvert Job State Change","detail":[]}`, Reason: "cannot unmarshal"},
+		{Name: "a percent complete that is not a number", Message: event(`"timestamp":1,"jobId":"j","status":"STATUS_UPDATE","jobProgress":{"jobPercentComplete":"7"}`), Reason: "jobPercentComplete"},
+		{Name: "a percent complete above 100", Message: event(`"timestamp":1,"jobId":"j","status":"STATUS_UPDATE","jobProgress":{"jobPercentComplete":101}`), Reason: "outside 0-100"},
+		{Name: "a negative timestamp", Message: event(`"timestamp":-5,"jobId":"j","status":"COMPLETE"`), Reason: "detail.timestamp"},
+		{Name: "a time that is not RFC 3339", Message: `{"source":"aws.mediaconvert","detail-type":"MediaConvert Job State Change","time":"yesterday","detail":{"jobId":"j","status":"COMPLETE"}}`, Reason: "RFC 3339"},
+		{Name: "an input uri that is not a string", Message: event(`"timestamp":1,"jobId":"j","status":"INPUT_INFORMATION","inputDetails":[{"uri":7}]`), Reason: "uri"},
+		{Name: "an input duration that is not whole milliseconds", Message: event(`"timestamp":1,"jobId":"j","status":"INPUT_INFORMATION","inputDetails":[{"durationInMs":1.5}]`), Reason: "durationInMs"},
+		{Name: "an error code that is not a number", Message: event(`"timestamp":1,"jobId":"j","status":"ERROR","errorCode":"E1030"`), Reason: "E1030"},
+		{Name: "a warning code that is neither a string nor a number", Message: event(`"timestamp":1,"jobId":"j","status":"NEW_WARNING","warningCode":true`), Reason: "warningCode"},
+	})
 }
 
 func TestDecodeIgnoresWhatIsNotAJobStateChange(t *testing.T) {
-	tests := []struct {
-		name    string
-		message string
-	}{
-		{"plain text", "Hello from the SNS console"},
-		{"an empty message", ""},
-		{"a JSON array", `[1,2]`},
-		{"JSON null", `null`},
-		{"an object from another service", `{"source":"aws.s3","detail-type":"Object Created","detail":{"jobId":"j","status":"COMPLETE"}}`},
-		{"another MediaConvert event", `{"source":"aws.mediaconvert","detail-type":"Job Engine Version Added","detail":{}}`},
-		{"an Elastic Transcoder notification", `{"state":"COMPLETED","jobId":"j","pipelineId":"p"}`},
-		{"truncated JSON of a job event", event(`"jobId":"j","status":"COMPLETE"`)[:60]},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			u, err := Decode([]byte(tt.message), snsTime)
-			if !errors.Is(err, ErrNotJobEvent) {
-				t.Fatalf("Decode = %v, %v; want ErrNotJobEvent", u, err)
-			}
-		})
-	}
+	enginetest.Ignores(t, Decode, ErrNotJobEvent,
+		enginetest.Message{Name: "another MediaConvert event", Message: `{"source":"aws.mediaconvert","detail-type":"Job Engine Version Added","detail":{}}`},
+		enginetest.Message{Name: "an Elastic Transcoder notification", Message: `{"state":"COMPLETED","jobId":"j","pipelineId":"p"}`},
+		enginetest.Message{Name: "truncated JSON of a job event", Message: event(`"jobId":"j","status":"COMPLETE"`)[:60]},
+	)
 }
 
 func TestUpdateLeavesTheEventAsItWas(t *testing.T) {
 	var e Event
-	if err := json.Unmarshal(fixture(t, "input_information.json"), &e); err != nil {
+	if err := json.Unmarshal(enginetest.Fixture(t, "input_information.json"), &e); err != nil {
 		t.Fatal(err)
 	}
 	first, err := e.Update(snsTime)
@@ -350,6 +308,6 @@ func TestUpdateLeavesTheEventAsItWas(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(first, second) {
-		t.Errorf("a second Update of the same event differs:\n%s\n%s", show(first), show(second))
+		t.Errorf("a second Update of the same event differs:\n%s\n%s", enginetest.Show(first), enginetest.Show(second))
 	}
 }

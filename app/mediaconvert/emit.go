@@ -1,13 +1,14 @@
 package mediaconvert
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"time"
+
+	"transcoder/app/internal/ids"
 )
 
 // This file renders job state change events, the inverse of Decode: an engine
@@ -93,13 +94,7 @@ func (e *Emitter) ARN() string {
 // in milliseconds since the epoch, a dash and six random lower-case letters
 // and digits, e.g. 1717405800112-7dq4mb.
 func NewJobID(created time.Time) string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-	var b [6]byte
-	rand.Read(b[:]) // never fails (crypto/rand)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return strconv.FormatInt(created.UnixMilli(), 10) + "-" + string(b[:])
+	return strconv.FormatInt(created.UnixMilli(), 10) + "-" + ids.Alphanumeric(6)
 }
 
 // InputDetail is what MediaConvert reports about one input in an
@@ -361,7 +356,7 @@ func (e *Emitter) render(at time.Time, d *detail) ([]byte, error) {
 	}
 	return json.Marshal(&envelope{
 		Version:    "0",
-		ID:         newUUID(),
+		ID:         ids.UUID(),
 		DetailType: DetailType,
 		Source:     Source,
 		Account:    e.Account,
@@ -370,13 +365,4 @@ func (e *Emitter) render(at time.Time, d *detail) ([]byte, error) {
 		Resources:  []string{e.ARN()},
 		Detail:     d,
 	})
-}
-
-// newUUID returns a random (version 4) UUID, as EventBridge ids are.
-func newUUID() string {
-	var b [16]byte
-	rand.Read(b[:]) // never fails (crypto/rand)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"transcoder/app/internal/enginetest"
 	"transcoder/app/jobs"
 )
 
@@ -126,10 +127,10 @@ func TestEmittedEventsDecodeIntoTheUpdateTheyDescribe(t *testing.T) {
 				t.Fatalf("Decode: %v\n%s", err, message)
 			}
 			if !reflect.DeepEqual(*u, tt.want) {
-				t.Errorf("Decode =\n%s\nwant\n%s", show(u), show(&tt.want))
+				t.Errorf("Decode =\n%s\nwant\n%s", enginetest.Show(u), enginetest.Show(&tt.want))
 			}
 
-			documented := memberPaths(t, fixture(t, tt.documented))
+			documented := memberPaths(t, enginetest.Fixture(t, tt.documented))
 			ours := memberPaths(t, message)
 			for _, p := range ours {
 				if !slices.Contains(documented, p) {

@@ -1,19 +1,19 @@
 package mediaconvert
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmediaconvert "github.com/aws/aws-sdk-go-v2/service/mediaconvert"
 	"github.com/aws/aws-sdk-go-v2/service/mediaconvert/types"
 
+	"transcoder/app/internal/awsengine"
 	"transcoder/app/jobs"
 	"transcoder/app/presets"
+	"transcoder/app/settings"
 )
 
 // Engine starts transcode jobs on AWS Elemental MediaConvert. What happens to
@@ -37,52 +37,20 @@ type EngineConfig struct {
 	QueueARN string
 }
 
-// ConfigError reports an EngineConfig field that cannot work, so that a
-// misconfigured service stops at start-up and not at its first job.
-type ConfigError struct {
-	// Field is the EngineConfig field at fault, e.g. "RoleARN".
-	Field string
-	// Value is what the field held.
-	Value string
-	// Want says what the field should look like.
-	Want string
-}
+// service names MediaConvert in awsengine's errors.
+type service struct{}
 
-// Error names the field, its value and what it should be.
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("mediaconvert: EngineConfig.%s %q is not usable: want %s", e.Field, e.Value, e.Want)
-}
+// Names returns this package's name, its errors' prefix, and the service's.
+func (service) Names() (pkg, name string) { return "mediaconvert", "MediaConvert" }
+
+// ConfigError reports an EngineConfig field that cannot work (a role or
+// queue ARN of the wrong shape, a queue in another region), so that a
+// misconfigured service stops at start-up and not at its first job.
+type ConfigError = awsengine.ConfigError[service]
 
 // RequestError reports a StartRequest that Start refuses before calling AWS:
 // one MediaConvert would reject, or whose job its events could not find.
-// Retrying the same request cannot help.
-type RequestError struct {
-	// JobID is the request's job, as far as it names one.
-	JobID string
-	// Reason says which rule the request breaks.
-	Reason string
-	// Err is the broken rule's error: a *jobs.StartRequestError for the
-	// rules every engine holds a request to.
-	Err error
-}
-
-// Error names the job and why it cannot start.
-func (e *RequestError) Error() string {
-	return fmt.Sprintf("mediaconvert: cannot start job %q: %s", e.JobID, e.Reason)
-}
-
-// Unwrap returns the broken rule's error.
-func (e *RequestError) Unwrap() error { return e.Err }
-
-// refuse returns the RequestError for req, which breaks the rule err states.
-func refuse(req jobs.StartRequest, err error) *RequestError {
-	return &RequestError{JobID: cmp.Or(req.Metadata[jobs.MetadataJobID], req.JobID), Reason: err.Error(), Err: err}
-}
-
-var (
-	roleARN  = regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::\d{12}:role/[\w+=,.@/-]+$`)
-	queueARN = regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b)?:mediaconvert:([a-z]{2}(-[a-z]+)+-\d):\d{12}:queues/[^/\s:]+$`)
-)
+type RequestError = awsengine.RequestError[service]
 
 // NewEngine returns an Engine that submits jobs through client, or an error
 // naming every EngineConfig field that is not of the right shape, so that a
@@ -92,14 +60,14 @@ func NewEngine(client *awsmediaconvert.Client, cfg EngineConfig) (*Engine, error
 		return nil, errors.New("mediaconvert: NewEngine needs a MediaConvert client")
 	}
 	var errs []error
-	if !roleARN.MatchString(cfg.RoleARN) {
+	if !settings.IsRoleARN(cfg.RoleARN) {
 		errs = append(errs, &ConfigError{Field: "RoleARN", Value: cfg.RoleARN,
 			Want: "an IAM role ARN, arn:aws:iam::<12-digit account>:role/<name>"})
 	}
-	if m := queueARN.FindStringSubmatch(cfg.QueueARN); m == nil {
+	if queueRegion, ok := settings.QueueRegion(cfg.QueueARN); !ok {
 		errs = append(errs, &ConfigError{Field: "QueueARN", Value: cfg.QueueARN,
 			Want: "a MediaConvert queue ARN, arn:aws:mediaconvert:<region>:<12-digit account>:queues/<name>"})
-	} else if region := client.Options().Region; region != "" && m[2] != region {
+	} else if region := client.Options().Region; region != "" && queueRegion != region {
 		errs = append(errs, &ConfigError{Field: "QueueARN", Value: cfg.QueueARN,
 			Want: fmt.Sprintf("a queue in the client's region %s (a job cannot be submitted to another region's queue)", region)})
 	}
@@ -115,35 +83,28 @@ func NewEngine(client *awsmediaconvert.Client, cfg EngineConfig) (*Engine, error
 // writes it exactly at jobs.OutputURI. A request MediaConvert could not run
 // is refused with a *RequestError before anything is sent.
 func (e *Engine) Start(ctx context.Context, req jobs.StartRequest) (string, error) {
-	in, err := e.createJobInput(req)
-	if err != nil {
-		return "", err
-	}
-	jobID := req.Metadata[jobs.MetadataJobID]
-	out, err := e.client.CreateJob(ctx, in)
-	if err != nil {
-		return "", fmt.Errorf("mediaconvert: creating the MediaConvert job for job %q: %w", jobID, err)
-	}
-	if out.Job == nil || aws.ToString(out.Job.Id) == "" {
-		return "", fmt.Errorf("mediaconvert: creating the MediaConvert job for job %q: CreateJob answered without a job id", jobID)
-	}
-	return *out.Job.Id, nil
+	return awsengine.Start[service](ctx, req, e.createJobInput,
+		func(ctx context.Context, in *awsmediaconvert.CreateJobInput) (string, error) {
+			out, err := e.client.CreateJob(ctx, in)
+			if err != nil || out.Job == nil {
+				return "", err
+			}
+			return aws.ToString(out.Job.Id), nil
+		})
 }
 
 // audioSelector is the name of the input's one audio selector, the one every
 // output takes its audio from.
 const audioSelector = "Audio Selector 1"
 
-// createJobInput validates req and turns it into a CreateJob request.
+// createJobInput turns req, which awsengine.Start has validated, into a
+// CreateJob request, or returns the rule of MediaConvert's that it breaks.
 func (e *Engine) createJobInput(req jobs.StartRequest) (*awsmediaconvert.CreateJobInput, error) {
-	if err := req.Validate(); err != nil {
-		return nil, refuse(req, err)
-	}
 	groups := make([]types.OutputGroup, len(req.Presets))
 	for i, p := range req.Presets {
 		out, err := audioOutput(p)
 		if err != nil {
-			return nil, refuse(req, err)
+			return nil, err
 		}
 		uri := jobs.OutputURI(req.OutputPrefix, req.Input, p)
 		groups[i] = types.OutputGroup{
@@ -257,11 +218,8 @@ var _ jobs.Canceler = (*Engine)(nil)
 // Cancel asks MediaConvert to cancel the job with MediaConvert's id for it;
 // the CANCELED event then reaches the service like any other.
 func (e *Engine) Cancel(ctx context.Context, engineJobID string) error {
-	if engineJobID == "" {
-		return errors.New("mediaconvert: cancel: the job has no MediaConvert id yet")
-	}
-	if _, err := e.client.CancelJob(ctx, &awsmediaconvert.CancelJobInput{Id: aws.String(engineJobID)}); err != nil {
-		return fmt.Errorf("mediaconvert: cancel job %s: %w", engineJobID, err)
-	}
-	return nil
+	return awsengine.Cancel[service](ctx, engineJobID, func(ctx context.Context, id string) error {
+		_, err := e.client.CancelJob(ctx, &awsmediaconvert.CancelJobInput{Id: aws.String(id)})
+		return err
+	})
 }

@@ -6,23 +6,22 @@ import (
 	"errors"
 	"net/http"
 	"path"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsmediaconvert "github.com/aws/aws-sdk-go-v2/service/mediaconvert"
-	"github.com/aws/smithy-go"
 
 	"transcoder/app/internal/awstest"
+	"transcoder/app/internal/enginetest"
 	"transcoder/app/jobs"
 	"transcoder/app/mediaconvert"
 	"transcoder/app/presets"
 )
 
 const (
-	region   = "eu-west-1"
+	region   = enginetest.Region
 	roleARN  = "arn:aws:iam::123456789012:role/service-role/transcoder-mediaconvert"
 	queueARN = "arn:aws:mediaconvert:eu-west-1:123456789012:queues/transcoder"
 	// createdID is the id the stand-in MediaConvert gives every job.
@@ -56,35 +55,17 @@ func clientFor(r *awstest.Server) *awsmediaconvert.Client {
 func newEngine(t *testing.T, status int, header http.Header, body string) (*mediaconvert.Engine, *awstest.Server) {
 	t.Helper()
 	r := awstest.NewServer(t, status, header, body)
+	return engineFor(t, r), r
+}
+
+// engineFor returns an engine whose client sends to r.
+func engineFor(t *testing.T, r *awstest.Server) *mediaconvert.Engine {
+	t.Helper()
 	e, err := mediaconvert.NewEngine(clientFor(r), config)
 	if err != nil {
 		t.Fatalf("NewEngine: %v", err)
 	}
-	return e, r
-}
-
-func preset(t *testing.T, name string) presets.Preset {
-	t.Helper()
-	p, ok := presets.Lookup(name)
-	if !ok {
-		t.Fatalf("no preset %q", name)
-	}
-	return p
-}
-
-func request(t *testing.T, names ...string) jobs.StartRequest {
-	t.Helper()
-	ps := make([]presets.Preset, len(names))
-	for i, n := range names {
-		ps[i] = preset(t, n)
-	}
-	return jobs.StartRequest{
-		JobID:        "job-1",
-		Input:        "s3://in/uploads/alice/song.final.wav",
-		OutputPrefix: "s3://out/jobs/job-1/",
-		Presets:      ps,
-		Metadata:     map[string]string{jobs.MetadataJobID: "job-1", "owner": "alice"},
-	}
+	return e
 }
 
 // wantGroup is the output group each preset must become, as MediaConvert
@@ -93,29 +74,29 @@ func request(t *testing.T, names ...string) jobs.StartRequest {
 // that format.
 var wantGroup = map[string]string{
 	"wav": `{"name":"wav",
-		"outputGroupSettings":{"type":"FILE_GROUP_SETTINGS","fileGroupSettings":{"destination":"s3://out/jobs/job-1/wav/"}},
+		"outputGroupSettings":{"type":"FILE_GROUP_SETTINGS","fileGroupSettings":{"destination":"s3://media-out/jobs/job-1/wav/"}},
 		"outputs":[{"containerSettings":{"container":"RAW"},"extension":"wav",
 			"audioDescriptions":[{"audioSourceName":"Audio Selector 1","codecSettings":{"codec":"WAV",
 				"wavSettings":{"bitDepth":16,"channels":2,"format":"RIFF","sampleRate":44100}}}]}]}`,
 	"flac": `{"name":"flac",
-		"outputGroupSettings":{"type":"FILE_GROUP_SETTINGS","fileGroupSettings":{"destination":"s3://out/jobs/job-1/flac/"}},
+		"outputGroupSettings":{"type":"FILE_GROUP_SETTINGS","fileGroupSettings":{"destination":"s3://media-out/jobs/job-1/flac/"}},
 		"outputs":[{"containerSettings":{"container":"RAW"},"extension":"flac",
 			"audioDescriptions":[{"audioSourceName":"Audio Selector 1","codecSettings":{"codec":"FLAC",
 				"flacSettings":{"bitDepth":16,"channels":2,"sampleRate":44100}}}]}]}`,
 	"aac": `{"name":"aac",
-		"outputGroupSettings":{"type":"FILE_GROUP_SETTINGS","fileGroupSettings":{"destination":"s3://out/jobs/job-1/aac/"}},
+		"outputGroupSettings":{"type":"FILE_GROUP_SETTINGS","fileGroupSettings":{"destination":"s3://media-out/jobs/job-1/aac/"}},
 		"outputs":[{"containerSettings":{"container":"MP4"},"extension":"m4a",
 			"audioDescriptions":[{"audioSourceName":"Audio Selector 1","codecSettings":{"codec":"AAC",
 				"aacSettings":{"bitrate":256000,"codecProfile":"LC","codingMode":"CODING_MODE_2_0","rateControlMode":"CBR",
 					"rawFormat":"NONE","sampleRate":44100,"specification":"MPEG4"}}}]}]}`,
 	"mp3": `{"name":"mp3",
-		"outputGroupSettings":{"type":"FILE_GROUP_SETTINGS","fileGroupSettings":{"destination":"s3://out/jobs/job-1/mp3/"}},
+		"outputGroupSettings":{"type":"FILE_GROUP_SETTINGS","fileGroupSettings":{"destination":"s3://media-out/jobs/job-1/mp3/"}},
 		"outputs":[{"containerSettings":{"container":"RAW"},"extension":"mp3",
 			"audioDescriptions":[{"audioSourceName":"Audio Selector 1","codecSettings":{"codec":"MP3",
 				"mp3Settings":{"bitrate":192000,"channels":2,"rateControlMode":"CBR","sampleRate":44100}}}]}]}`,
 }
 
-// wantBody is the whole CreateJob request for request(t, names...).
+// wantBody is the whole CreateJob request for enginetest.Request(t, names...).
 func wantBody(t *testing.T, names ...string) map[string]any {
 	t.Helper()
 	groups := make([]string, len(names))
@@ -130,7 +111,7 @@ func wantBody(t *testing.T, names ...string) map[string]any {
 		"billingTagsSource":"QUEUE",
 		"userMetadata":{"transcoderJobId":"job-1","owner":"alice"},
 		"settings":{
-			"inputs":[{"fileInput":"s3://in/uploads/alice/song.final.wav",
+			"inputs":[{"fileInput":"s3://media-in/uploads/alice/song.final.wav",
 				"audioSelectors":{"Audio Selector 1":{"defaultSelection":"DEFAULT"}}}],
 			"outputGroups":[` + strings.Join(groups, ",") + `]}}`
 	var body map[string]any
@@ -140,60 +121,18 @@ func wantBody(t *testing.T, names ...string) map[string]any {
 	return body
 }
 
-func indent(v any) string {
-	b, _ := json.MarshalIndent(v, "", "  ")
-	return string(b)
-}
-
-func TestStartSendsOneCreateJobWithAnOutputGroupPerPresetInTheOrderAsked(t *testing.T) {
-	tests := []struct {
-		name    string
-		presets []string
-	}{
-		{"every preset", []string{"wav", "flac", "aac", "mp3"}},
-		{"one preset", []string{"aac"}},
-		{"presets in another order", []string{"mp3", "wav"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e, rec := newEngine(t, http.StatusCreated, nil, createdAnswer)
-
-			id, err := e.Start(context.Background(), request(t, tt.presets...))
-			if err != nil {
-				t.Fatalf("Start: %v", err)
-			}
-			if id != createdID {
-				t.Errorf("Start returned id %q, want MediaConvert's %q", id, createdID)
-			}
-			got := rec.Only()
-			if got.Method != http.MethodPost || got.Path != "/2017-08-29/jobs" {
-				t.Errorf("request is %s %s, want POST /2017-08-29/jobs", got.Method, got.Path)
-			}
-			if ct := got.Header.Get("Content-Type"); ct != "application/json" {
-				t.Errorf("Content-Type is %q, want application/json", ct)
-			}
-			if auth := got.Header.Get("Authorization"); !strings.Contains(auth, "/"+region+"/mediaconvert/aws4_request") {
-				t.Errorf("Authorization %q is not a SigV4 signature for MediaConvert in %s", auth, region)
-			}
-			if want := wantBody(t, tt.presets...); !reflect.DeepEqual(got.Body, want) {
-				t.Errorf("CreateJob body is\n%s\nwant\n%s", indent(got.Body), indent(want))
-			}
-		})
-	}
-}
-
 func TestEveryPresetLandsAtOutputURIByMediaConvertsNaming(t *testing.T) {
 	inputs := []string{
-		"s3://in/song.wav",
-		"s3://in/uploads/alice/song.final.wav",
-		"s3://in/uploads/alice/no-extension",
-		"s3://in/uploads/alice/Dreams (live).mp3",
+		"s3://media-in/song.wav",
+		"s3://media-in/uploads/alice/song.final.wav",
+		"s3://media-in/uploads/alice/no-extension",
+		"s3://media-in/uploads/alice/Dreams (live).mp3",
 	}
 	for _, p := range presets.All() {
 		for _, input := range inputs {
 			t.Run(p.Name+" from "+input, func(t *testing.T) {
 				e, rec := newEngine(t, http.StatusCreated, nil, createdAnswer)
-				req := request(t, p.Name)
+				req := enginetest.Request(t, p.Name)
 				req.Input = input
 				if _, err := e.Start(context.Background(), req); err != nil {
 					t.Fatalf("Start: %v", err)
@@ -227,50 +166,6 @@ func TestEveryPresetLandsAtOutputURIByMediaConvertsNaming(t *testing.T) {
 				}
 			})
 		}
-	}
-}
-
-func TestStartReportsAFailedCreateJobNamingTheOperationAndTheJob(t *testing.T) {
-	tests := []struct {
-		name     string
-		status   int
-		header   http.Header
-		body     string
-		wantCode string
-		want     string
-	}{
-		{"a BadRequestException", http.StatusBadRequest,
-			http.Header{"X-Amzn-Errortype": {"BadRequestException"}},
-			`{"message":"/outputGroups/0: Destination is invalid"}`, "BadRequestException", "Destination is invalid"},
-		{"a ForbiddenException", http.StatusForbidden,
-			http.Header{"X-Amzn-Errortype": {"ForbiddenException"}},
-			`{"message":"not authorized to pass the role"}`, "ForbiddenException", "not authorized"},
-		{"an answer without a job id", http.StatusCreated, nil, `{"job":{}}`, "", "without a job id"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e, rec := newEngine(t, tt.status, tt.header, tt.body)
-
-			id, err := e.Start(context.Background(), request(t, "flac"))
-			if err == nil {
-				t.Fatalf("Start returned id %q and no error", id)
-			}
-			if id != "" {
-				t.Errorf("Start returned id %q with its error", id)
-			}
-			for _, s := range []string{"CreateJob", `"job-1"`, tt.want} {
-				if !strings.Contains(err.Error(), s) {
-					t.Errorf("error %q does not say %q", err, s)
-				}
-			}
-			if tt.wantCode != "" {
-				var apiErr smithy.APIError
-				if !errors.As(err, &apiErr) || apiErr.ErrorCode() != tt.wantCode {
-					t.Errorf("error %v does not wrap the API's %s", err, tt.wantCode)
-				}
-			}
-			rec.Only()
-		})
 	}
 }
 
@@ -351,69 +246,37 @@ func TestNewEngineAcceptsTheARNsOfEveryPartitionAndRolePath(t *testing.T) {
 	}
 }
 
-func TestStartRefusesAnInvalidRequestBeforeSendingIt(t *testing.T) {
-	tests := []struct {
-		name   string
-		change func(*jobs.StartRequest)
-		want   string
-	}{
-		{"no presets", func(r *jobs.StartRequest) { r.Presets = nil }, "no presets"},
-		{"a preset asked for twice", func(r *jobs.StartRequest) { r.Presets = append(r.Presets, r.Presets[0]) }, "twice"},
-		{"a preset of a codec MediaConvert is not given", func(r *jobs.StartRequest) {
-			r.Presets = []presets.Preset{{Name: "opus", Codec: "opus", Extension: ".opus", SampleRate: 48000, Channels: 2}}
-		}, `codec "opus"`},
-		{"an AAC preset of six channels", func(r *jobs.StartRequest) {
-			p := r.Presets[0]
-			p.Name, p.Codec, p.Channels = "aac51", presets.AAC, 6
-			r.Presets = []presets.Preset{p}
-		}, "6 channels"},
-		{"an input that is not in S3", func(r *jobs.StartRequest) { r.Input = "https://example.com/song.wav" }, "not an S3 object"},
-		{"an input that is a local path", func(r *jobs.StartRequest) { r.Input = "/tmp/song.wav" }, "not an S3 object"},
-		{"an input without a bucket", func(r *jobs.StartRequest) { r.Input = "s3:///song.wav" }, "not an S3 object"},
-		{"an input that is a folder", func(r *jobs.StartRequest) { r.Input = "s3://in/uploads/" }, "not an S3 object"},
-		{"an output prefix that is not a folder", func(r *jobs.StartRequest) { r.OutputPrefix = "s3://out/jobs/job-1" }, "not an S3 folder"},
-		{"an output prefix that is not in S3", func(r *jobs.StartRequest) { r.OutputPrefix = "out/jobs/job-1/" }, "not an S3 folder"},
-		{"no correlation id", func(r *jobs.StartRequest) { delete(r.Metadata, jobs.MetadataJobID) }, "no " + jobs.MetadataJobID},
-		{"no metadata at all", func(r *jobs.StartRequest) { r.Metadata = nil }, "no " + jobs.MetadataJobID},
-		{"a correlation id of another job", func(r *jobs.StartRequest) { r.Metadata[jobs.MetadataJobID] = "job-2" }, `is not the request's JobID "job-1"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e, rec := newEngine(t, http.StatusCreated, nil, createdAnswer)
-			req := request(t, "flac")
-			tt.change(&req)
-
-			id, err := e.Start(context.Background(), req)
-			if err == nil {
-				t.Fatalf("Start accepted the request and returned %q", id)
-			}
+func TestTheEnginePassesTheSuiteOfEveryAWSEngine(t *testing.T) {
+	enginetest.Run(t, enginetest.Service{
+		Name:        "MediaConvert",
+		SigningName: "mediaconvert",
+		JobsPath:    "/2017-08-29/jobs",
+		Created:     createdAnswer,
+		CreatedID:   createdID,
+		NewEngine:   func(t *testing.T, r *awstest.Server) enginetest.Engine { return engineFor(t, r) },
+		WantBody:    wantBody,
+		Failures: []enginetest.Failure{
+			{Name: "a BadRequestException", Status: http.StatusBadRequest,
+				Header: http.Header{"X-Amzn-Errortype": {"BadRequestException"}},
+				Body:   `{"message":"/outputGroups/0: Destination is invalid"}`, Code: "BadRequestException", Want: "Destination is invalid"},
+			{Name: "a ForbiddenException", Status: http.StatusForbidden,
+				Header: http.Header{"X-Amzn-Errortype": {"ForbiddenException"}},
+				Body:   `{"message":"not authorized to pass the role"}`, Code: "ForbiddenException", Want: "not authorized"},
+			{Name: "an answer without a job id", Status: http.StatusCreated, Body: `{"job":{}}`, Want: "without a job id"},
+		},
+		Refusals: []enginetest.Refusal{
+			{Name: "a preset of a codec MediaConvert is not given", Change: func(r *jobs.StartRequest) {
+				r.Presets = []presets.Preset{{Name: "opus", Codec: "opus", Extension: ".opus", SampleRate: 48000, Channels: 2}}
+			}, Want: `codec "opus"`},
+			{Name: "an AAC preset of six channels", Change: func(r *jobs.StartRequest) {
+				p := r.Presets[0]
+				p.Name, p.Codec, p.Channels = "aac51", presets.AAC, 6
+				r.Presets = []presets.Preset{p}
+			}, Want: "6 channels"},
+		},
+		IsRequestError: func(err error) bool {
 			var reqErr *mediaconvert.RequestError
-			if !errors.As(err, &reqErr) {
-				t.Errorf("error %v is not a RequestError", err)
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error %q does not say %q", err, tt.want)
-			}
-			if n := rec.Count(); n != 0 {
-				t.Errorf("MediaConvert received %d requests for a request that was refused", n)
-			}
-		})
-	}
-}
-
-func TestCancelSendsOneCancelJobForTheEnginesID(t *testing.T) {
-	e, rec := newEngine(t, http.StatusAccepted, nil, `{}`)
-	if err := e.Cancel(context.Background(), "1717405800112-7dq4mb"); err != nil {
-		t.Fatal(err)
-	}
-	if r := rec.Only(); r.Method != http.MethodDelete || r.Path != "/2017-08-29/jobs/1717405800112-7dq4mb" {
-		t.Fatalf("sent %s %s, want DELETE /2017-08-29/jobs/<id>", r.Method, r.Path)
-	}
-	if err := e.Cancel(context.Background(), ""); err == nil || rec.Count() != 1 {
-		t.Fatalf("a job without an id: %v, %d requests", err, rec.Count())
-	}
-	failing, _ := newEngine(t, http.StatusConflict, nil, `{"message":"job is already complete"}`)
-	if err := failing.Cancel(context.Background(), "x-1"); err == nil || !strings.Contains(err.Error(), "x-1") {
-		t.Fatalf("a refused cancel: %v, want an error naming the job", err)
-	}
+			return errors.As(err, &reqErr)
+		},
+	})
 }

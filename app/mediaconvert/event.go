@@ -1,11 +1,3 @@
-// Package mediaconvert decodes the job events of AWS Elemental MediaConvert
-// into the domain's jobs.Update.
-//
-// MediaConvert reports a job's life to Amazon EventBridge as "MediaConvert
-// Job State Change" events; an EventBridge rule that targets an SNS topic
-// delivers the whole EventBridge event, envelope and detail, as the SNS
-// Message. This package reads that JSON, ignoring every field it does not
-// need so that fields AWS adds later do no harm.
 package mediaconvert
 
 import (

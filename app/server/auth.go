@@ -2,10 +2,8 @@ package server
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base32"
 	"encoding/base64"
 	"errors"
 	"net"
@@ -16,15 +14,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"transcoder/app/jobs"
+	"transcoder/app/internal/ids"
+	"transcoder/app/transcoding"
 )
 
-// identity is who a request comes from.
+// identity is who a request comes from: the caller of the use cases, and
+// how it signed in.
 type identity struct {
-	// owner owns what the caller creates and is all the caller sees.
-	owner string
-	// operator sees every owner's jobs (the API_TOKEN holder).
-	operator bool
+	transcoding.Caller
 	// session is true for a browser's cookie session, which state-changing
 	// requests must back with the CSRF token.
 	session bool
@@ -53,20 +50,6 @@ func caller(c *gin.Context) identity {
 	return who
 }
 
-// sees reports whether the caller may see j.
-func (who identity) sees(j *jobs.Job) bool {
-	return who.operator || who.owner != "" && j.Owner == who.owner
-}
-
-// ownerFolder is the caller's folder under uploads/. The operator's starts
-// with an underscore, which no owner's name may.
-func ownerFolder(who identity) string {
-	if who.owner == "" {
-		return "_operator"
-	}
-	return who.owner
-}
-
 // What each kind of route needs, said in its 401.
 const (
 	needOwner    = "sign in: open the page to get a session, or send Authorization: Bearer <API key>"
@@ -86,9 +69,9 @@ func (s *Server) authenticate() gin.HandlerFunc {
 			got, ok := strings.CutPrefix(auth, "Bearer ")
 			switch {
 			case ok && s.isOperator(got):
-				c.Set(identityKey, identity{operator: true})
+				c.Set(identityKey, identity{Caller: transcoding.Caller{Operator: true}})
 			case ok && s.deps.APIKeys[got] != "":
-				c.Set(identityKey, identity{owner: s.deps.APIKeys[got]})
+				c.Set(identityKey, identity{Caller: transcoding.Caller{Owner: s.deps.APIKeys[got]}})
 			default:
 				unauthorized(c, "the bearer token is neither an API key nor the operator's token: "+s.needs())
 				return
@@ -111,7 +94,7 @@ func (s *Server) authenticate() gin.HandlerFunc {
 				return
 			}
 		}
-		c.Set(identityKey, identity{owner: sess.owner, session: true})
+		c.Set(identityKey, identity{Caller: transcoding.Caller{Owner: sess.owner}, session: true})
 		c.Next()
 	}
 }
@@ -255,9 +238,7 @@ func (s *Server) ensureSession(c *gin.Context) (browserSession, error) {
 	if err == nil || errors.Is(err, errTwoSessions) || s.deps.SignIn == SignInInvite {
 		return sess, err
 	}
-	b := make([]byte, 15)
-	rand.Read(b)
-	sess = browserSession{owner: "s-" + strings.ToLower(base32.StdEncoding.EncodeToString(b))}
+	sess = browserSession{owner: ids.Prefixed("s-")}
 	s.setSession(c, sess)
 	return sess, nil
 }

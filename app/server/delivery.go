@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
@@ -38,11 +37,11 @@ type outcome struct {
 
 var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// handleDelivery serves SNS HTTP(S) deliveries: it verifies every one, then
+// handleSNSDelivery serves SNS HTTP(S) deliveries: it verifies every one, then
 // confirms subscriptions, records unsubscriptions and applies notifications.
 // It answers 5xx only when the work was not done, since SNS retries only
 // those (and timeouts) and treats every 2xx-4xx as delivered.
-func (s *Server) handleDelivery() gin.HandlerFunc {
+func (s *Server) handleSNSDelivery() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), deliveryBudget)
 		defer cancel()
@@ -52,7 +51,7 @@ func (s *Server) handleDelivery() gin.HandlerFunc {
 		defer bodyPool.Put(buf)
 
 		attrs := make([]slog.Attr, 0, 8)
-		o := s.deliver(ctx, c.Request, buf, &attrs)
+		o := s.receiveSNS(ctx, c.Request, buf, &attrs)
 
 		s.deps.Metrics.deliveries.WithLabelValues(o.label).Inc()
 		attrs = append(attrs, slog.String("outcome", o.label), slog.Int("status", o.status))
@@ -80,7 +79,9 @@ func (s *Server) handleDelivery() gin.HandlerFunc {
 	}
 }
 
-func (s *Server) deliver(ctx context.Context, r *http.Request, buf *bytes.Buffer, attrs *[]slog.Attr) outcome {
+// receiveSNS reads and checks one SNS delivery: its body, bounded, parsed
+// as an SNS message whose x-amz-sns-* headers agree; then process acts on it.
+func (s *Server) receiveSNS(ctx context.Context, r *http.Request, buf *bytes.Buffer, attrs *[]slog.Attr) outcome {
 	if _, err := buf.ReadFrom(http.MaxBytesReader(nil, r.Body, MaxBody)); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -147,13 +148,12 @@ func (s *Server) process(ctx context.Context, m *sns.Message, attrs *[]slog.Attr
 	}
 	// Run on duplicates too: a retried delivery is how a failed step here
 	// gets done.
-	if err := s.enforce(ctx, ch); err != nil {
+	if err := s.jobs.Applied(ctx, ch); err != nil {
 		return outcome{"enforce_failed", http.StatusServiceUnavailable, errors.New("applying the service's limits to the job failed; SNS will retry"), err}
 	}
 	if !ch.Changed {
 		return outcome{"duplicate", http.StatusOK, nil, nil}
 	}
-	s.changed(ch.Job)
 	for _, t := range ch.Recorded {
 		s.deps.Metrics.transitions.WithLabelValues(string(t.State)).Inc()
 		if t.State == jobs.Failed {
@@ -161,52 +161,6 @@ func (s *Server) process(ctx context.Context, m *sns.Message, attrs *[]slog.Attr
 		}
 	}
 	return outcome{"applied", http.StatusOK, nil, nil}
-}
-
-// enforce applies the quotas that only the engine's events can tell: a job
-// whose input runs past MAX_INPUT_DURATION is canceled on its engine and
-// ends ERROR (checked on duplicates too, since a retried delivery is how a
-// failed cancel gets done), and a job that this change ended gives back its
-// running place. That place is given back once, by the call that recorded
-// the end; one that could not be is freed by the quota's sweep when the
-// owner next meets the limit, so duplicates cost no store round trip.
-func (s *Server) enforce(ctx context.Context, ch jobs.Change) error {
-	j := ch.Job
-	if j.State.Terminal() {
-		if slices.ContainsFunc(ch.Recorded, func(t jobs.Transition) bool { return t.State.Terminal() }) {
-			s.giveBack(ctx, j)
-		}
-		return nil
-	}
-	if j.Input == nil || j.Input.DurationMS <= 0 || j.Owner == "" {
-		return nil
-	}
-	tooLong := s.deps.Quotas.CheckDuration(time.Duration(j.Input.DurationMS) * time.Millisecond)
-	if tooLong == nil {
-		return nil
-	}
-	if c, ok := s.deps.Transcoder.(jobs.Canceler); ok && j.EngineJobID != "" {
-		if err := c.Cancel(ctx, j.EngineJobID); err != nil {
-			return err
-		}
-	}
-	failed, err := s.deps.Store.Apply(ctx, &jobs.Update{JobID: j.ID, At: time.Now(), State: jobs.Failed,
-		Error: &jobs.Failure{Code: "INPUT_TOO_LONG", Message: tooLong.Error()}})
-	if err != nil {
-		return err
-	}
-	s.deps.Logger.Info("job canceled: input too long", "job_id", j.ID, "duration_ms", j.Input.DurationMS)
-	s.changed(failed.Job)
-	s.giveBack(ctx, failed.Job)
-	return nil
-}
-
-// giveBack returns an ended job's running place, logging a failure: the
-// quota's sweep frees the place later.
-func (s *Server) giveBack(ctx context.Context, j *jobs.Job) {
-	if err := s.deps.Quotas.Ended(ctx, j); err != nil {
-		s.deps.Logger.Warn("giving back a running place (the quota's sweep frees it later)", "job_id", j.ID, "err", err)
-	}
 }
 
 // clip bounds an unverified value for a log line.

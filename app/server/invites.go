@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"transcoder/app/internal/ids"
 	"transcoder/app/jobs"
 )
 
@@ -47,7 +48,7 @@ func (s *Server) handleCreateInvite() gin.HandlerFunc {
 		if !decode(c, &req) {
 			return
 		}
-		inv := jobs.Invite{ID: newID("i"), Owner: req.Owner, Uses: req.Uses, CreatedAt: time.Now().UTC()}
+		inv := jobs.Invite{ID: ids.Prefixed("i"), Owner: req.Owner, Uses: req.Uses, CreatedAt: time.Now().UTC()}
 		if inv.Owner == "" {
 			inv.Owner = inv.ID
 		} else if err := jobs.CheckOwnerName(inv.Owner); err != nil {

@@ -89,8 +89,9 @@ func (h *hub) watch(id string) (<-chan struct{}, func()) {
 	}
 }
 
-// changed wakes every stream watching the job.
-func (h *hub) changed(id string) {
+// Changed wakes every stream watching the job: the hub is the use cases'
+// transcoding.Watchers.
+func (h *hub) Changed(id string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.watchers[id] {
@@ -114,14 +115,16 @@ const (
 // once the job is terminal, after which the stream closes.
 func (s *Server) handleJobEvents() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		j, ok := s.ownJob(c)
-		if !ok {
+		who := caller(c)
+		j, err := s.jobs.Get(c.Request.Context(), who.Caller, c.Param("id"))
+		if err != nil {
+			s.fail(c, err)
 			return
 		}
 		// Owners' streams are bounded; the operator's (monitoring every
 		// job) are not.
-		if who := caller(c); !who.operator {
-			done, limit := s.hub.open(who.owner)
+		if !who.Operator {
+			done, limit := s.hub.open(who.Owner)
 			if done == nil {
 				c.Header("Retry-After", "30")
 				c.PureJSON(http.StatusTooManyRequests, gin.H{"error": limit})
@@ -129,72 +132,95 @@ func (s *Server) handleJobEvents() gin.HandlerFunc {
 			}
 			defer done()
 		}
-		ctx := c.Request.Context()
-		woken, stop := s.hub.watch(j.ID)
-		defer stop()
+		(&jobStream{s: s, c: c, who: who}).run(j)
+	}
+}
 
-		h := c.Writer.Header()
-		h.Set("Content-Type", "text/event-stream")
-		h.Set("Cache-Control", "no-store")
-		h.Set("X-Accel-Buffering", "no")
-		c.Status(http.StatusOK)
-		send := func(j *jobs.Job) bool {
-			data, err := json.Marshal(s.view(ctx, j, caller(c)))
-			if err != nil {
-				return false
+// jobStream is one open event stream of one job.
+type jobStream struct {
+	s   *Server
+	c   *gin.Context
+	who identity
+}
+
+// run sends the job's view, then follows it until it ends.
+func (st *jobStream) run(j *jobs.Job) {
+	woken, stop := st.s.hub.watch(j.ID)
+	defer stop()
+
+	h := st.c.Writer.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	st.c.Status(http.StatusOK)
+	if !st.send(j) {
+		return
+	}
+	if j.State.Terminal() {
+		st.end()
+		return
+	}
+	st.follow(j, woken)
+}
+
+// follow sends a new view after every change to j, woken by this process's
+// changes and polling the store for other processes', until the job ends,
+// the client goes, or the stream's lifetime is over.
+func (st *jobStream) follow(j *jobs.Job, woken <-chan struct{}) {
+	ctx := st.c.Request.Context()
+	version := j.Version
+	poll := time.NewTicker(streamPoll)
+	defer poll.Stop()
+	alive := time.NewTicker(streamKeepAlive)
+	defer alive.Stop()
+	lifetime := time.After(st.s.deps.StreamLifetime)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-lifetime:
+			return
+		case <-alive.C:
+			if !st.write([]byte(": keep-alive\n\n")) {
+				return
 			}
-			if _, err := c.Writer.Write(append(append([]byte("event: job\ndata: "), data...), '\n', '\n')); err != nil {
-				return false
-			}
-			c.Writer.Flush()
-			return true
+			continue
+		case <-woken:
+		case <-poll.C:
 		}
-		// end tells the browser the job is over, so that it closes the
-		// stream rather than reconnecting to a job that cannot change.
-		end := func() {
-			c.Writer.Write([]byte("event: end\ndata: {}\n\n"))
-			c.Writer.Flush()
+		cur, err := st.s.jobs.Get(ctx, st.who.Caller, j.ID)
+		if err != nil || cur.Version == version {
+			continue
 		}
-		if !send(j) {
+		version = cur.Version
+		if !st.send(cur) {
 			return
 		}
-		if j.State.Terminal() {
-			end()
+		if cur.State.Terminal() {
+			st.end()
 			return
-		}
-		version := j.Version
-		poll := time.NewTicker(streamPoll)
-		defer poll.Stop()
-		alive := time.NewTicker(streamKeepAlive)
-		defer alive.Stop()
-		lifetime := time.After(s.deps.StreamLifetime)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-lifetime:
-				return
-			case <-alive.C:
-				if _, err := c.Writer.Write([]byte(": keep-alive\n\n")); err != nil {
-					return
-				}
-				c.Writer.Flush()
-				continue
-			case <-woken:
-			case <-poll.C:
-			}
-			cur, err := s.deps.Store.Get(ctx, j.ID)
-			if err != nil || cur.Version == version {
-				continue
-			}
-			version = cur.Version
-			if !send(cur) {
-				return
-			}
-			if cur.State.Terminal() {
-				end()
-				return
-			}
 		}
 	}
+}
+
+// send sends the job's view as a "job" event.
+func (st *jobStream) send(j *jobs.Job) bool {
+	data, err := json.Marshal(st.s.view(st.c.Request.Context(), j, st.who))
+	if err != nil {
+		return false
+	}
+	return st.write(append(append([]byte("event: job\ndata: "), data...), '\n', '\n'))
+}
+
+// end tells the browser the job is over, so that it closes the stream
+// rather than reconnecting to a job that cannot change.
+func (st *jobStream) end() { st.write([]byte("event: end\ndata: {}\n\n")) }
+
+// write sends raw stream text at once.
+func (st *jobStream) write(b []byte) bool {
+	if _, err := st.c.Writer.Write(b); err != nil {
+		return false
+	}
+	st.c.Writer.Flush()
+	return true
 }

@@ -8,10 +8,10 @@ import (
 
 // routes lists the whole API surface of the service.
 func (s *Server) routes() {
-	r := s.engine
+	r := s.router
 
 	// SNS deliveries: verified message by message, no session.
-	r.POST("/transcode-complete", s.handleDelivery())
+	r.POST("/transcode-complete", s.handleSNSDelivery())
 	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
 		r.Handle(m, "/transcode-complete", methodNotAllowed(http.MethodPost))
 	}

@@ -1,12 +1,14 @@
 // Package server is the service's HTTP face: the SNS completion endpoint, the
 // jobs API, health and metrics, as one Gin handler built from its
 // dependencies. It decides what each answer means to SNS (2xx-4xx delivered,
-// 5xx retried); the rules themselves live in sns, events and jobs.
+// 5xx retried) and to API clients (the status codes of the use cases'
+// refusals, the JSON of the job view); the rules themselves live in sns,
+// events, jobs and transcoding (the use cases), and a handler decodes the
+// request, calls one use case and encodes its answer.
 package server
 
 import (
 	"context"
-	"crypto/rand"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -16,10 +18,12 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"transcoder/app/events"
+	"transcoder/app/internal/ids"
 	"transcoder/app/internal/metrics"
 	"transcoder/app/jobs"
 	"transcoder/app/quotas"
 	"transcoder/app/sns"
+	"transcoder/app/transcoding"
 )
 
 // Verifier checks SNS deliveries and confirms subscriptions; *sns.Verifier is
@@ -37,7 +41,7 @@ type Deps struct {
 	Events   *events.Decoder
 	// Storage presigns uploads and downloads and checks inputs; with
 	// Transcoder, it enables job submission (nil: submission is off).
-	Storage Storage
+	Storage transcoding.Storage
 	// Transcoder starts jobs on Engine.
 	Transcoder jobs.Transcoder
 	Engine     jobs.Engine
@@ -84,10 +88,13 @@ type Deps struct {
 
 // Server is the service's http.Handler.
 type Server struct {
-	deps   Deps
-	engine *gin.Engine
-	ready  atomic.Bool
-	hub    *hub
+	deps Deps
+	// router routes each request to its handler (see routes.go).
+	router *gin.Engine
+	// jobs runs the use cases the handlers answer for.
+	jobs  *transcoding.Service
+	ready atomic.Bool
+	hub   *hub
 	// invites remembers for a while which invites stand.
 	invites inviteCache
 }
@@ -108,30 +115,25 @@ func New(deps Deps) *Server {
 	if len(deps.SessionSecret) == 0 {
 		// Sessions then last as long as the process: better than a
 		// guessable key.
-		deps.SessionSecret = make([]byte, 32)
-		rand.Read(deps.SessionSecret)
+		deps.SessionSecret = ids.Bytes(32)
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{deps: deps, engine: gin.New(), hub: newHub()}
-	s.engine.Use(s.recoverer())
+	s := &Server{deps: deps, router: gin.New(), hub: newHub()}
+	s.jobs = transcoding.New(transcoding.Deps{
+		Logger: deps.Logger, Store: deps.Store, Transcoder: deps.Transcoder, Engine: deps.Engine,
+		Storage: deps.Storage, Quotas: deps.Quotas, CheckCallback: deps.CheckCallback,
+		Watchers: s.hub, Webhooks: deps.Webhooks,
+	})
+	s.router.Use(s.recoverer())
 	s.routes()
 	return s
 }
 
 // ServeHTTP serves one request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
 
 // SetReady says whether /healthz answers 200.
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
-
-// changed tells the job's event streams and, when the change owes webhook
-// calls, the dispatcher.
-func (s *Server) changed(j *jobs.Job) {
-	s.hub.changed(j.ID)
-	if _, owed := j.NextDelivery(); owed && s.deps.Webhooks != nil {
-		s.deps.Webhooks.Kick()
-	}
-}
 
 // recoverer turns a panic into a 500 (SNS retries it: the work was not done)
 // and a log line, so no input can take the process down.

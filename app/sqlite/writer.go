@@ -272,7 +272,7 @@ type index struct {
 
 func indexOf(j *jobs.Job) index {
 	x := index{owner: j.Owner}
-	if t, ok := j.NextDelivery(); ok {
+	if t, ok := j.NextWebhookCall(); ok {
 		x.due = sql.NullInt64{Int64: t.UnixNano(), Valid: true}
 	}
 	return x

@@ -43,7 +43,7 @@ func (c claim) holds(j *jobs.Job, id string) bool {
 	return w != nil && w.LeaseUntil.Equal(c.lease) && w.Attempts == c.attempts
 }
 
-func delivery(j *jobs.Job, id string) *jobs.Delivery {
+func delivery(j *jobs.Job, id string) *jobs.WebhookCall {
 	for i := range j.Webhooks {
 		if j.Webhooks[i].ID == id {
 			return &j.Webhooks[i]
@@ -163,7 +163,7 @@ func (d *Dispatcher) claim(ctx context.Context, jobID, id string) (*jobs.Job, cl
 	c := claim{lease: now.Add(d.lease)}
 	var won bool
 	j, err := d.store.Modify(ctx, jobID, func(j *jobs.Job) bool {
-		won = j.ClaimDelivery(id, now, c.lease)
+		won = j.ClaimWebhookCall(id, now, c.lease)
 		if won {
 			c.attempts = delivery(j, id).Attempts
 		}

@@ -47,7 +47,7 @@ type nopStore struct{ jobs.Store }
 
 func TestTheDefaultClientUsesNoProxy(t *testing.T) {
 	for _, local := range []bool{false, true} {
-		d, err := New(Options{Store: nopStore{}, Secret: []byte("0123456789abcdef"), AllowLoopbackHTTP: local})
+		d, err := New(Options{Store: nopStore{}, Secret: []byte("0123456789abcdef"), View: func(*jobs.Job) any { return nil }, AllowLoopbackHTTP: local})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -76,7 +76,8 @@ type Options struct {
 	// URLPolicy(AllowLoopbackHTTP).
 	AllowURL func(*url.URL) error
 	// View turns a job into the view sent in Payload.View, so that receivers
-	// see what the API shows (download URLs included). Default: the job.
+	// see what the API shows (download URLs included). Required: the
+	// domain's job is not a wire format.
 	View func(*jobs.Job) any
 	// Concurrency is the most calls in flight at once. The calls of one
 	// owner take at most half of them (at least one), so that an owner
@@ -177,8 +178,8 @@ func New(opts Options) (*Dispatcher, error) {
 	if d.allowURL == nil {
 		d.allowURL = URLPolicy(opts.AllowLoopbackHTTP)
 	}
-	if d.view == nil {
-		d.view = defaultView
+	if opts.View == nil {
+		return nil, errors.New("webhooks: Options.View is required: the job as the API shows it, which each call carries")
 	}
 	return d, nil
 }

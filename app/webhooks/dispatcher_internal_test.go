@@ -3,10 +3,12 @@ package webhooks
 import (
 	"testing"
 	"time"
+
+	"transcoder/app/jobs"
 )
 
 func TestACallWaitsFiveSecondsForItsAnswerByDefault(t *testing.T) {
-	d, err := New(Options{Store: nopStore{}, Secret: []byte("0123456789abcdef")})
+	d, err := New(Options{Store: nopStore{}, Secret: []byte("0123456789abcdef"), View: func(*jobs.Job) any { return nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -17,7 +19,7 @@ func TestACallWaitsFiveSecondsForItsAnswerByDefault(t *testing.T) {
 
 func TestAnOwnersShareIsHalfTheSlotsAndAtLeastOne(t *testing.T) {
 	for concurrency, want := range map[int]int{1: 1, 2: 1, 3: 1, 4: 2, 5: 2, 8: 4} {
-		d, err := New(Options{Store: nopStore{}, Secret: []byte("0123456789abcdef"), Concurrency: concurrency})
+		d, err := New(Options{Store: nopStore{}, Secret: []byte("0123456789abcdef"), View: func(*jobs.Job) any { return nil }, Concurrency: concurrency})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,7 +23,7 @@ func TestATransitionIsDeliveredSignedWithItsPayload(t *testing.T) {
 		view      func(*jobs.Job) any
 		checkView func(t *testing.T, view map[string]any)
 	}{
-		{"the job itself is the default view", nil, func(t *testing.T, view map[string]any) {
+		{"the tests' own view is sent", nil, func(t *testing.T, view map[string]any) {
 			if view["id"] != "job-1" || view["state"] != "COMPLETE" || view["name"] != "song.wav" {
 				t.Errorf("view = %v, want the job", view)
 			}
@@ -229,15 +229,13 @@ func TestACallAnsweredWith500Then200IsDeliveredOnTheSecondAttempt(t *testing.T) 
 	if p, _ := calls[1].payload(t); p.Attempt != 2 {
 		t.Errorf("the retry says attempt %d, want 2", p.Attempt)
 	}
-	view := webhookView(t, s, "j")
-	w := view[0]
-	if len(view) != 1 || w["attempts"] != 2.0 || w["lastStatus"] != 200.0 || w["deliveredAt"] != "2025-03-01T12:01:00Z" {
-		t.Fatalf("webhooks in the job view = %v; want attempts 2, lastStatus 200, deliveredAt the second call", view)
+	stored := storedCalls(t, s, "j")
+	w := stored[0]
+	if len(stored) != 1 || w.Attempts != 2 || w.LastStatus != 200 || !w.DeliveredAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("webhook calls of the stored job = %+v; want attempts 2, lastStatus 200, deliveredAt the second call", stored)
 	}
-	for _, gone := range []string{"nextAttemptAt", "leaseUntil", "lastError", "gaveUp"} {
-		if _, ok := w[gone]; ok {
-			t.Errorf("a delivered call still shows %s: %v", gone, w)
-		}
+	if !w.NextAttempt.IsZero() || !w.LeaseUntil.IsZero() || w.LastError != "" || w.GaveUp {
+		t.Errorf("a delivered call still has a next attempt, a lease, an error or gave up: %+v", w)
 	}
 }
 
@@ -257,12 +255,12 @@ func TestACallNeverAnswered2xxIsGivenUpAfterMaxAttempts(t *testing.T) {
 	if n := len(rc.Calls()); n != 3 {
 		t.Fatalf("the receiver got %d calls, want 3", n)
 	}
-	w := webhookView(t, s, "j")[0]
-	if w["gaveUp"] != true || w["attempts"] != 3.0 || w["lastStatus"] != 503.0 {
-		t.Fatalf("webhook in the job view = %v; want gaveUp after 3 attempts", w)
+	w := storedCalls(t, s, "j")[0]
+	if !w.GaveUp || w.Attempts != 3 || w.LastStatus != 503 {
+		t.Fatalf("webhook call of the stored job = %+v; want gaveUp after 3 attempts", w)
 	}
-	if _, ok := w["nextAttemptAt"]; ok {
-		t.Errorf("a call given up on still has a next attempt: %v", w)
+	if !w.NextAttempt.IsZero() {
+		t.Errorf("a call given up on still has a next attempt: %+v", w)
 	}
 }
 
@@ -305,7 +303,7 @@ func TestACallClaimedByADispatcherThatDiedIsMadeWhenItsLeaseEnds(t *testing.T) {
 	apply(t, s, &jobs.Update{JobID: "j", At: t0, State: jobs.Complete, CallbackURL: rc.URL})
 	// The dead dispatcher's claim, made a second before it died.
 	if _, err := s.Modify(context.Background(), "j", func(j *jobs.Job) bool {
-		return j.ClaimDelivery("j-COMPLETE", t0, t0.Add(30*time.Second))
+		return j.ClaimWebhookCall("j-COMPLETE", t0, t0.Add(30*time.Second))
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -487,7 +485,7 @@ func TestAClaimLostToARivalIsNotCalled(t *testing.T) {
 			apply(t, s, &jobs.Update{JobID: "j", At: t0, State: jobs.Complete, CallbackURL: rc.URL})
 			rs := &rivalStore{Store: s, rival: func() {
 				if _, err := s.Modify(context.Background(), "j", func(j *jobs.Job) bool {
-					return j.ClaimDelivery("j-COMPLETE", t0, tt.lease)
+					return j.ClaimWebhookCall("j-COMPLETE", t0, tt.lease)
 				}); err != nil {
 					t.Error(err)
 				}
@@ -511,7 +509,7 @@ func TestAnOutcomeIsNotRecordedOverAClaimThatPassedToAnotherDispatcher(t *testin
 	rc := newReceiver(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
 		// Our claim ends during the call, and another dispatcher claims.
 		if _, err := s.Modify(context.Background(), "j", func(j *jobs.Job) bool {
-			return j.ClaimDelivery("j-COMPLETE", t0.Add(30*time.Second), rival)
+			return j.ClaimWebhookCall("j-COMPLETE", t0.Add(30*time.Second), rival)
 		}); err != nil {
 			t.Error(err)
 		}
@@ -541,7 +539,7 @@ func TestACallbackURLRefusedAtDispatchIsGivenUpWithoutACall(t *testing.T) {
 			s := openStore(t, filepath.Join(t.TempDir(), "jobs.db"))
 			rc := newReceiver(t, answering(200))
 			apply(t, s, &jobs.Update{JobID: "j", At: t0, State: jobs.Complete, CallbackURL: rc.URL})
-			d, err := webhooks.New(webhooks.Options{Store: s, Secret: secret, Now: newClock(t0).Now, AllowURL: tt.allow})
+			d, err := webhooks.New(webhooks.Options{Store: s, Secret: secret, Now: newClock(t0).Now, AllowURL: tt.allow, View: testView})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -572,6 +570,7 @@ func TestNewRefusesOptionsThatCannotWork(t *testing.T) {
 		{"a timeout past the default lease", webhooks.Options{Store: s, Secret: secret, Timeout: time.Minute}, "Lease"},
 		{"negative attempts", webhooks.Options{Store: s, Secret: secret, MaxAttempts: -1}, "MaxAttempts"},
 		{"negative concurrency", webhooks.Options{Store: s, Secret: secret, Concurrency: -1}, "Concurrency"},
+		{"no view", webhooks.Options{Store: s, Secret: secret}, "View is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

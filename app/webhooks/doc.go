@@ -5,7 +5,7 @@
 // (DefaultBackoff, RetryWindow), so that a receiver down overnight still
 // gets every call.
 //
-// The outbox is the job itself (jobs.Delivery, in Job.Webhooks): recording a
+// The outbox is the job itself (jobs.WebhookCall, in Job.Webhooks): recording a
 // transition and owing its call are one write, so no call is lost across
 // restarts. A Dispatcher finds due calls with jobs.Store.Due, claims each one
 // with a lease through jobs.Store.Modify (which lets exactly one of several

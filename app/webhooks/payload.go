@@ -31,6 +31,3 @@ type Payload struct {
 	// At, and read the rest from View.
 	View any `json:"view"`
 }
-
-// defaultView is the job view when Options.View is nil: the job itself.
-func defaultView(j *jobs.Job) any { return j }

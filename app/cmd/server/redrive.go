@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"transcoder/app/config"
+	"transcoder/app/internal/ids"
 	"transcoder/app/redrive"
 )
 
@@ -55,8 +55,7 @@ func redriveCommand(ctx context.Context, args []string, getenv func(string) stri
 	// throwaway, and nothing of theirs is kept in DATA_DIR.
 	cfg.APITokenGenerated = false
 	if len(cfg.SessionSecret) == 0 {
-		cfg.SessionSecret = make([]byte, 32)
-		rand.Read(cfg.SessionSecret)
+		cfg.SessionSecret = ids.Bytes(32)
 	}
 	// Progress lines are the output; the service's log says only what
 	// went wrong.

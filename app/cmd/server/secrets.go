@@ -2,16 +2,15 @@ package main
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 
-	"transcoder/app/internal/atomicfile"
+	"transcoder/app/atomicfile"
 	"transcoder/app/internal/datadir"
+	"transcoder/app/internal/ids"
 )
 
 // minKeptSecret is the fewest characters a kept secret may have: what
@@ -47,9 +46,7 @@ func keptSecret(path, variable string) ([]byte, error) {
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("DATA_DIR: cannot read %s (%w): make it readable by this user, delete it to have a new secret made, or set %s", path, err, variable)
 	}
-	raw := make([]byte, 32)
-	rand.Read(raw)
-	secret := hex.EncodeToString(raw)
+	secret := ids.Hex(32)
 	if err := os.MkdirAll(filepath.Dir(path), datadir.DirMode); err != nil {
 		return nil, fmt.Errorf("DATA_DIR: cannot make the directory of %s: %w (or set %s)", path, err, variable)
 	}

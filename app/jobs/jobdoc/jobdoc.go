@@ -38,7 +38,7 @@ type Job struct {
 	Transitions []Transition      `json:"transitions"`
 	CallbackURL string            `json:"callbackUrl,omitempty"`
 	Notices     []Notice          `json:"notices,omitempty"`
-	Webhooks    []Delivery        `json:"webhooks,omitempty"`
+	Webhooks    []WebhookCall     `json:"webhooks,omitempty"`
 	CreatedAt   time.Time         `json:"createdAt"`
 	UpdatedAt   time.Time         `json:"updatedAt"`
 	Version     int64             `json:"version"`
@@ -90,8 +90,8 @@ type Notice struct {
 	Dismissed bool      `json:"dismissed"`
 }
 
-// Delivery is a stored jobs.Delivery, a webhook call owed.
-type Delivery struct {
+// WebhookCall is a stored jobs.WebhookCall, a webhook call owed.
+type WebhookCall struct {
 	ID          string    `json:"id"`
 	State       string    `json:"state"`
 	At          time.Time `json:"at"`
@@ -142,7 +142,7 @@ func From(j *jobs.Job) *Job {
 		Transitions: convert(j.Transitions, transitionDoc),
 		CallbackURL: j.CallbackURL,
 		Notices:     convert(j.Notices, noticeDoc),
-		Webhooks:    convert(j.Webhooks, deliveryDoc),
+		Webhooks:    convert(j.Webhooks, webhookCallDoc),
 		CreatedAt:   j.CreatedAt,
 		UpdatedAt:   j.UpdatedAt,
 		Version:     j.Version,
@@ -175,7 +175,7 @@ func (d *Job) Job() *jobs.Job {
 		Transitions: convert(d.Transitions, (*Transition).transition),
 		CallbackURL: d.CallbackURL,
 		Notices:     convert(d.Notices, (*Notice).notice),
-		Webhooks:    convert(d.Webhooks, (*Delivery).delivery),
+		Webhooks:    convert(d.Webhooks, (*WebhookCall).webhookCall),
 		CreatedAt:   d.CreatedAt,
 		UpdatedAt:   d.UpdatedAt,
 		Version:     d.Version,
@@ -234,16 +234,16 @@ func (n *Notice) notice() jobs.Notice {
 	return jobs.Notice{ID: n.ID, JobID: n.JobID, State: jobs.State(n.State), Text: n.Text, At: n.At, Read: n.Read, Dismissed: n.Dismissed}
 }
 
-func deliveryDoc(d *jobs.Delivery) Delivery {
-	return Delivery{
+func webhookCallDoc(d *jobs.WebhookCall) WebhookCall {
+	return WebhookCall{
 		ID: d.ID, State: string(d.State), At: d.At, Attempts: d.Attempts,
 		LastAttempt: d.LastAttempt, LastStatus: d.LastStatus, LastError: d.LastError,
 		NextAttempt: d.NextAttempt, LeaseUntil: d.LeaseUntil, DeliveredAt: d.DeliveredAt, GaveUp: d.GaveUp,
 	}
 }
 
-func (d *Delivery) delivery() jobs.Delivery {
-	return jobs.Delivery{
+func (d *WebhookCall) webhookCall() jobs.WebhookCall {
+	return jobs.WebhookCall{
 		ID: d.ID, State: jobs.State(d.State), At: d.At, Attempts: d.Attempts,
 		LastAttempt: d.LastAttempt, LastStatus: d.LastStatus, LastError: d.LastError,
 		NextAttempt: d.NextAttempt, LeaseUntil: d.LeaseUntil, DeliveredAt: d.DeliveredAt, GaveUp: d.GaveUp,

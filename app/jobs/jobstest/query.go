@@ -96,7 +96,7 @@ func testDueAndClaimedOnce(t *testing.T, h *harness) {
 	for range 8 {
 		wg.Go(func() {
 			_, err := s.Modify(context.Background(), "hook", func(j *jobs.Job) bool {
-				return j.ClaimDelivery(id, at(1), at(30_001))
+				return j.ClaimWebhookCall(id, at(1), at(30_001))
 			})
 			if err != nil {
 				t.Error(err)

@@ -3,8 +3,6 @@ package local
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -24,7 +22,8 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3afero"
 
-	"transcoder/app/internal/atomicfile"
+	"transcoder/app/atomicfile"
+	"transcoder/app/internal/ids"
 )
 
 // Region is the region the server's clients sign for. The server does not
@@ -252,9 +251,7 @@ func loadSecret(path string) (string, error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("local s3: reading the secret access key: %w", err)
 	}
-	key := make([]byte, 32)
-	rand.Read(key)
-	secret := hex.EncodeToString(key)
+	secret := ids.Hex(32)
 	if err := atomicfile.Write(path, []byte(secret+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("local s3: keeping the secret access key: %w", err)
 	}

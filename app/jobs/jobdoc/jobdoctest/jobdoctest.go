@@ -110,7 +110,7 @@ func EveryField() *jobs.Job {
 			ID: "job-1-ERROR", JobID: "job-1", State: jobs.Failed, Text: "Your file holiday.mov could not be transcoded.",
 			At: at(9000), Read: true, Dismissed: true,
 		}},
-		Webhooks: []jobs.Delivery{
+		Webhooks: []jobs.WebhookCall{
 			{
 				ID: "job-1-SUBMITTED", State: jobs.Submitted, At: at(0), Attempts: 2,
 				LastAttempt: at(700), LastStatus: 200, DeliveredAt: at(700),

@@ -1,4 +1,4 @@
-package jobstest_test
+package jobstest
 
 import (
 	"cmp"
@@ -16,12 +16,12 @@ import (
 // the jobs, which makes every call atomic.
 
 var (
-	_ jobs.InviteStore = (*memStore)(nil)
-	_ jobs.Tallies     = (*memStore)(nil)
+	_ jobs.InviteStore = (*MemStore)(nil)
+	_ jobs.Tallies     = (*MemStore)(nil)
 )
 
 // locked runs fn with the data locked, unless the store is closed.
-func (s *memStore) locked(ctx context.Context, fn func(d *memData) error) error {
+func (s *MemStore) locked(ctx context.Context, fn func(d *memData) error) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
@@ -35,7 +35,8 @@ func (s *memStore) locked(ctx context.Context, fn func(d *memData) error) error 
 	return fn(s.data)
 }
 
-func (s *memStore) CreateInvite(ctx context.Context, inv jobs.Invite) error {
+// CreateInvite is jobs.InviteStore's CreateInvite, kept in memory.
+func (s *MemStore) CreateInvite(ctx context.Context, inv jobs.Invite) error {
 	if err := inv.Validate(); err != nil {
 		return err
 	}
@@ -57,7 +58,8 @@ func utc(t time.Time) time.Time {
 	return t.UTC().Round(0)
 }
 
-func (s *memStore) GetInvite(ctx context.Context, id string) (inv jobs.Invite, err error) {
+// GetInvite is jobs.InviteStore's GetInvite, kept in memory.
+func (s *MemStore) GetInvite(ctx context.Context, id string) (inv jobs.Invite, err error) {
 	err = s.locked(ctx, func(d *memData) error {
 		var ok bool
 		if inv, ok = d.invites[id]; !ok {
@@ -68,7 +70,8 @@ func (s *memStore) GetInvite(ctx context.Context, id string) (inv jobs.Invite, e
 	return inv, err
 }
 
-func (s *memStore) ListInvites(ctx context.Context) (list []jobs.Invite, err error) {
+// ListInvites is jobs.InviteStore's ListInvites, kept in memory.
+func (s *MemStore) ListInvites(ctx context.Context) (list []jobs.Invite, err error) {
 	err = s.locked(ctx, func(d *memData) error {
 		list = slices.SortedFunc(maps.Values(d.invites), func(a, b jobs.Invite) int {
 			return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), strings.Compare(b.ID, a.ID))
@@ -78,7 +81,8 @@ func (s *memStore) ListInvites(ctx context.Context) (list []jobs.Invite, err err
 	return list, err
 }
 
-func (s *memStore) RevokeInvite(ctx context.Context, id string, at time.Time) (inv jobs.Invite, err error) {
+// RevokeInvite is jobs.InviteStore's RevokeInvite, kept in memory.
+func (s *MemStore) RevokeInvite(ctx context.Context, id string, at time.Time) (inv jobs.Invite, err error) {
 	err = s.locked(ctx, func(d *memData) error {
 		var ok bool
 		if inv, ok = d.invites[id]; !ok {
@@ -93,7 +97,8 @@ func (s *memStore) RevokeInvite(ctx context.Context, id string, at time.Time) (i
 	return inv, err
 }
 
-func (s *memStore) RedeemInvite(ctx context.Context, id string, now time.Time) (inv jobs.Invite, err error) {
+// RedeemInvite is jobs.InviteStore's RedeemInvite, kept in memory.
+func (s *MemStore) RedeemInvite(ctx context.Context, id string, now time.Time) (inv jobs.Invite, err error) {
 	err = s.locked(ctx, func(d *memData) error {
 		var ok bool
 		if inv, ok = d.invites[id]; !ok {
@@ -110,7 +115,7 @@ func (s *memStore) RedeemInvite(ctx context.Context, id string, now time.Time) (
 }
 
 // Admit keeps no expiry: a reference store may keep a set for ever.
-func (s *memStore) Admit(ctx context.Context, key, member string, limit int, expires time.Time) (admitted bool, size int, err error) {
+func (s *MemStore) Admit(ctx context.Context, key, member string, limit int, expires time.Time) (admitted bool, size int, err error) {
 	if err := jobs.ValidateAdmit(key, member, limit); err != nil {
 		return false, 0, err
 	}
@@ -130,7 +135,8 @@ func (s *memStore) Admit(ctx context.Context, key, member string, limit int, exp
 	return admitted, size, err
 }
 
-func (s *memStore) Release(ctx context.Context, key, member string) error {
+// Release is jobs.Tallies's Release, kept in memory.
+func (s *MemStore) Release(ctx context.Context, key, member string) error {
 	if err := jobs.ValidateMember(key, member); err != nil {
 		return err
 	}
@@ -140,7 +146,8 @@ func (s *memStore) Release(ctx context.Context, key, member string) error {
 	})
 }
 
-func (s *memStore) Members(ctx context.Context, key string) (members []string, err error) {
+// Members is jobs.Tallies's Members, kept in memory.
+func (s *MemStore) Members(ctx context.Context, key string) (members []string, err error) {
 	err = s.locked(ctx, func(d *memData) error {
 		members = slices.Collect(maps.Keys(d.tallies[key]))
 		return nil

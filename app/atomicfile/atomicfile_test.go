@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"transcoder/app/internal/atomicfile"
+	"transcoder/app/atomicfile"
 )
 
 // names lists the entries of dir.

@@ -1,4 +1,4 @@
-package jobstest_test
+package jobstest
 
 import (
 	"context"
@@ -14,7 +14,8 @@ import (
 // The reference store's listing, modification and outbox: a scan of every
 // document, which is all a reference needs.
 
-func (s *memStore) Modify(ctx context.Context, id string, fn func(*jobs.Job) bool) (*jobs.Job, error) {
+// Modify is jobs.Store's Modify, kept in memory.
+func (s *MemStore) Modify(ctx context.Context, id string, fn func(*jobs.Job) bool) (*jobs.Job, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
@@ -40,7 +41,7 @@ func (s *memStore) Modify(ctx context.Context, id string, fn func(*jobs.Job) boo
 	return j, nil
 }
 
-func (s *memStore) all() ([]*jobs.Job, error) {
+func (s *MemStore) all() ([]*jobs.Job, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
@@ -59,7 +60,8 @@ func (s *memStore) all() ([]*jobs.Job, error) {
 	return out, nil
 }
 
-func (s *memStore) List(ctx context.Context, q jobs.Query) (jobs.Page, error) {
+// List is jobs.Store's List, kept in memory.
+func (s *MemStore) List(ctx context.Context, q jobs.Query) (jobs.Page, error) {
 	all, err := s.all()
 	if err != nil {
 		return jobs.Page{}, err
@@ -93,14 +95,15 @@ func (s *memStore) List(ctx context.Context, q jobs.Query) (jobs.Page, error) {
 	return page, nil
 }
 
-func (s *memStore) Due(ctx context.Context, now time.Time, limit int) ([]*jobs.Job, error) {
+// Due is jobs.Store's Due, kept in memory.
+func (s *MemStore) Due(ctx context.Context, now time.Time, limit int) ([]*jobs.Job, error) {
 	all, err := s.all()
 	if err != nil {
 		return nil, err
 	}
 	var out []*jobs.Job
 	for _, j := range all {
-		if due, ok := j.NextDelivery(); ok && !due.After(now) && len(out) < limit {
+		if due, ok := j.NextWebhookCall(); ok && !due.After(now) && len(out) < limit {
 			out = append(out, j)
 		}
 	}

@@ -5,7 +5,9 @@
 //
 // The service keeps small state files in DATA_DIR (its token and session
 // secret, the local SNS's keys and outbox, the local engine's journal);
-// each of them is written through this one package.
+// each of them is written through this one package. It sits outside
+// app/internal so that the Pulumi program in infra/, another module, can
+// write its files the same way.
 package atomicfile
 
 import (
