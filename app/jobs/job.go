@@ -73,58 +73,59 @@ const MetadataJobID = "transcoderJobId"
 // ErrNotFound is returned by a Store for a job it has never seen.
 var ErrNotFound = errors.New("job not found")
 
-// Job is a transcode job as transcoder knows it. Its JSON form is the job view
-// of the API.
+// Job is a transcode job as transcoder knows it. It has no wire form of its
+// own: the stores keep it as a jobdoc.Job and the API shows it as a
+// server.JobView, so that each can change without the other.
 type Job struct {
-	ID string `json:"id"`
+	ID string
 	// Owner is who the job belongs to; nobody else sees it. Empty for jobs
 	// known only from engine events (the operator's).
-	Owner string `json:"owner,omitempty"`
+	Owner string
 	// Name is the user's label for the job.
-	Name string `json:"name,omitempty"`
+	Name string
 	// Presets are the outputs asked for, by preset name.
-	Presets     []string          `json:"presets,omitempty"`
-	Engine      Engine            `json:"engine,omitempty"`
-	EngineJobID string            `json:"engineJobId,omitempty"`
-	State       State             `json:"state"`
-	Progress    int               `json:"progress"`
-	Input       *Input            `json:"input,omitempty"`
-	Outputs     []Output          `json:"outputs"`
-	Error       *Failure          `json:"error,omitempty"`
-	Warnings    []Warning         `json:"warnings,omitempty"`
-	Queue       string            `json:"queue,omitempty"`
-	Metadata    map[string]string `json:"metadata,omitempty"`
-	Transitions []Transition      `json:"transitions"`
+	Presets     []string
+	Engine      Engine
+	EngineJobID string
+	State       State
+	Progress    int
+	Input       *Input
+	Outputs     []Output
+	Error       *Failure
+	Warnings    []Warning
+	Queue       string
+	Metadata    map[string]string
+	Transitions []Transition
 	// CallbackURL receives a signed webhook call for every transition.
-	CallbackURL string `json:"callbackUrl,omitempty"`
+	CallbackURL string
 	// Notices are the owner's inbox messages about this job.
-	Notices []Notice `json:"notices,omitempty"`
+	Notices []Notice
 	// Webhooks are the calls owed to CallbackURL, one per transition, with
 	// their attempts.
-	Webhooks  []WebhookCall `json:"webhooks,omitempty"`
-	CreatedAt time.Time     `json:"createdAt"`
-	UpdatedAt time.Time     `json:"updatedAt"`
+	Webhooks  []WebhookCall
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// Version counts the changes applied to the job; stores use it for
 	// optimistic concurrency and watchers to notice a change.
-	Version int64 `json:"version"`
+	Version int64
 }
 
 // Input describes a job's source file, as far as the engine reported it.
 type Input struct {
-	URI        string `json:"uri,omitempty"`
-	DurationMS int64  `json:"durationMs,omitempty"`
+	URI        string
+	DurationMS int64
 	// Details is what the engine said about the streams (codec, channels,
 	// sample rate, frame size...), kept as the engine reported it.
-	Details map[string]any `json:"details,omitempty"`
+	Details map[string]any
 }
 
 // Output is one file a job produced.
 type Output struct {
-	URI        string `json:"uri"`
-	Preset     string `json:"preset,omitempty"`
-	DurationMS int64  `json:"durationMs,omitempty"`
+	URI        string
+	Preset     string
+	DurationMS int64
 	// Status is the engine's per-output status where it reports one.
-	Status string `json:"status,omitempty"`
+	Status string
 }
 
 // Failure is why a job ended in ERROR. A stored job keeps the engine's own
@@ -132,25 +133,25 @@ type Output struct {
 // shown (see package failures), so that the owner sees a plain sentence and
 // an improved wording applies to jobs failed before it.
 type Failure struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	Code    string
+	Message string
 	// Detail is the engine's own account of the failure where Message is
 	// the plain sentence for the owner: set in the operator's view of a
 	// job, never in the owner's, since it names buckets, keys and the
 	// engine's internals.
-	Detail string `json:"detail,omitempty"`
+	Detail string
 }
 
 // Warning is something the engine flagged without failing the job.
 type Warning struct {
-	Code    string `json:"code"`
-	Message string `json:"message,omitempty"`
-	Count   int    `json:"count,omitempty"`
+	Code    string
+	Message string
+	Count   int
 }
 
 // Transition records the moment a job entered a state. A job's transitions
 // list every state it has been in, once each, in the order it reached them.
 type Transition struct {
-	State State     `json:"state"`
-	At    time.Time `json:"at"`
+	State State
+	At    time.Time
 }

@@ -13,13 +13,13 @@ import (
 // nor doubled however often the event is delivered.
 type Notice struct {
 	// ID is the job id and the state: one notice per transition.
-	ID        string    `json:"id"`
-	JobID     string    `json:"jobId"`
-	State     State     `json:"state"`
-	Text      string    `json:"text"`
-	At        time.Time `json:"at"`
-	Read      bool      `json:"read"`
-	Dismissed bool      `json:"dismissed"`
+	ID        string
+	JobID     string
+	State     State
+	Text      string
+	At        time.Time
+	Read      bool
+	Dismissed bool
 }
 
 // WebhookCall is one webhook call owed for one transition of a job with a
@@ -27,21 +27,21 @@ type Notice struct {
 // transition and owing its call are one write.
 type WebhookCall struct {
 	// ID is the job id and the state: one delivery per transition.
-	ID    string    `json:"id"`
-	State State     `json:"state"`
-	At    time.Time `json:"at"`
+	ID    string
+	State State
+	At    time.Time
 	// Attempts counts the calls made; the fields after it describe the last.
-	Attempts    int       `json:"attempts"`
-	LastAttempt time.Time `json:"lastAttemptAt,omitzero"`
-	LastStatus  int       `json:"lastStatus,omitempty"`
-	LastError   string    `json:"lastError,omitempty"`
+	Attempts    int
+	LastAttempt time.Time
+	LastStatus  int
+	LastError   string
 	// NextAttempt is when the call is due; zero once it is settled.
-	NextAttempt time.Time `json:"nextAttemptAt,omitzero"`
+	NextAttempt time.Time
 	// LeaseUntil keeps other dispatchers off a call in progress.
-	LeaseUntil  time.Time `json:"leaseUntil,omitzero"`
-	DeliveredAt time.Time `json:"deliveredAt,omitzero"`
+	LeaseUntil  time.Time
+	DeliveredAt time.Time
 	// GaveUp is set when the retries ran out.
-	GaveUp bool `json:"gaveUp,omitempty"`
+	GaveUp bool
 }
 
 // Pending reports whether the call is still owed.
