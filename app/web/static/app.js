@@ -61,6 +61,23 @@
     return e;
   }
 
+  // renderList makes list show one element per entry of entries (each with
+  // an id), in their order. items keeps each entry's element by id, so that
+  // an entry keeps its element across renders; item(entry) returns it, made
+  // or brought up to date. Elements of entries no longer there are removed,
+  // and only what is out of place moves, so focus stays put.
+  function renderList(list, entries, items, item) {
+    const ids = new Set(entries.map((x) => x.id));
+    for (const [id, li] of items) {
+      if (!ids.has(id)) { li.remove(); items.delete(id); }
+    }
+    entries.forEach((x, i) => {
+      const li = item(x);
+      if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
+    });
+    list.setAttribute('aria-busy', 'false');
+  }
+
   // ---- Messages to the user -------------------------------------------------
 
   function showError(message) {
@@ -474,17 +491,7 @@
   }
 
   function renderJobs() {
-    const list = $('jobs-list');
-    const ids = new Set(jobs.map((j) => j.id));
-    for (const [id, li] of jobItems) {
-      if (!ids.has(id)) { li.remove(); jobItems.delete(id); }
-    }
-    // Insert in order, moving only what is out of place, so focus stays put.
-    jobs.forEach((j, i) => {
-      const li = jobItem(j);
-      if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
-    });
-    list.setAttribute('aria-busy', 'false');
+    renderList($('jobs-list'), jobs, jobItems, jobItem);
     $('jobs-empty').hidden = jobs.length > 0;
     $('jobs-more').hidden = !jobsNext;
   }
@@ -764,16 +771,7 @@
   }
 
   function renderInbox() {
-    const list = $('inbox-list');
-    const ids = new Set(notices.map((n) => n.id));
-    for (const [id, li] of noticeItems) {
-      if (!ids.has(id)) { li.remove(); noticeItems.delete(id); }
-    }
-    notices.forEach((n, i) => {
-      const li = noticeItem(n);
-      if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
-    });
-    list.setAttribute('aria-busy', 'false');
+    renderList($('inbox-list'), notices, noticeItems, noticeItem);
     $('inbox-empty').hidden = notices.length > 0;
   }
 
