@@ -7,6 +7,7 @@ require (
 	github.com/pulumi/pulumi/sdk/v3 v3.274.1
 	github.com/rhysd/actionlint v1.7.12
 	gopkg.in/yaml.v3 v3.0.1
+	transcoder/app v0.0.0
 )
 
 require (
@@ -125,3 +126,7 @@ require (
 	google.golang.org/protobuf v1.36.11 // indirect
 	lukechampine.com/frand v1.4.2 // indirect
 )
+
+// The app's settings and table schema, which the program shares with the
+// service, come from the checkout, never from a registry.
+replace transcoder/app => ../app

@@ -10,26 +10,28 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"transcoder/app/settings"
 )
 
 // Namespace is the configuration namespace every key of this program lives in
 // (`pulumi config set transcoder:engine mediaconvert`).
 const Namespace = "transcoder"
 
-// Engine names the AWS service that transcodes uploaded media.
-type Engine string
+// Engine names the AWS service that transcodes uploaded media: the app's
+// own type, which the program passes to it as ENGINE.
+type Engine = settings.Engine
 
 // The engines the program can declare.
 const (
 	// MediaConvert is AWS Elemental MediaConvert, the default engine.
-	MediaConvert Engine = "mediaconvert"
+	MediaConvert = settings.MediaConvert
 	// ElasticTranscoder is the seed's Amazon Elastic Transcoder pipeline,
 	// kept as an opt-in legacy engine: AWS discontinued the service on
 	// 2025-11-13 and no new pipeline can be created.
-	ElasticTranscoder Engine = "elastictranscoder"
+	ElasticTranscoder = settings.ElasticTranscoder
 )
 
 // EncryptionMode says which keys encrypt data at rest and in the topic.
@@ -47,16 +49,17 @@ const (
 	KMSEncryption EncryptionMode = "kms"
 )
 
-// SignIn says who may get a browser session from the app (its SIGN_IN).
-type SignIn string
+// SignIn says who may get a browser session from the app (its SIGN_IN): the
+// app's own type.
+type SignIn = settings.SignIn
 
 // The sign-in modes.
 const (
 	// InviteSignIn gives a session only to a browser that opens an invite
 	// link: the default, and the only safe mode for a public URL.
-	InviteSignIn SignIn = "invite"
+	InviteSignIn = settings.Invite
 	// AnonymousSignIn gives every new browser an owner of its own.
-	AnonymousSignIn SignIn = "anonymous"
+	AnonymousSignIn = settings.Anonymous
 )
 
 // Config keys, without the namespace.
@@ -97,20 +100,12 @@ const (
 	DefaultInputRetentionDays = 7
 	// DefaultJobRetentionDays is the app's own default for
 	// JOB_RETENTION_DAYS: jobs, and their outputs, are kept 90 days.
-	DefaultJobRetentionDays = 90
-	// maxJobRetention is the most JOB_RETENTION_DAYS the app accepts
-	// (about a hundred years).
-	maxJobRetention = 36500
+	DefaultJobRetentionDays = settings.DefaultJobRetentionDays
 	// DefaultLambdaArchive is relative to infra/, the directory Pulumi runs
 	// the program in; `make build-lambda` writes it.
 	DefaultLambdaArchive = "../dist/lambda.zip"
 	DefaultLogLevel      = "info"
 	maxInputRetention    = 3650
-	minAPITokenLength    = 16
-	// The app refuses to start on Lambda with shorter secrets.
-	minSessionSecretLength = 32
-	minWebhookSecretLength = 16
-	minAPIKeyLength        = 16
 )
 
 // Defaults and bounds of who may use the service, and how much.
@@ -125,8 +120,6 @@ const (
 	// holds a queue to the account's quota of concurrent jobs per
 	// on-demand queue.
 	maxQueueConcurrency = 1000
-	// maxQuota is the largest per-owner job quota the app accepts.
-	maxQuota = 1_000_000
 )
 
 // maxSlugLength keeps the longest derived name, the output bucket
@@ -137,15 +130,8 @@ var (
 	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
 	prStack       = regexp.MustCompile(`^pr-\d+$`)
 	logLevels     = []string{"debug", "info", "warn", "error"}
-	// size is the app's MAX_UPLOAD_SIZE: a whole number of bytes, or one
-	// with a unit (powers of 1000 or of 1024), in any case.
-	size      = regexp.MustCompile(`^(\d+) *([A-Za-z]*)$`)
-	sizeUnits = map[string]int64{"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
-		"KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}
 	// dollars is an amount of US dollars, cents at most.
 	dollars = regexp.MustCompile(`^\d+(\.\d{1,2})?$`)
-	// apiKeyOwner is the app's rule for the owner of an API key.
-	apiKeyOwner = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 )
 
 // Config is the whole configuration of one stack, read once and validated
@@ -244,11 +230,11 @@ type Quotas struct {
 func (q Quotas) Env() map[string]string {
 	env := map[string]string{}
 	for name, v := range map[string]string{
-		"MAX_UPLOAD_SIZE":    q.MaxUploadSize,
-		"MAX_INPUT_DURATION": q.MaxInputDuration,
-		"JOBS_PER_DAY":       q.JobsPerDay,
-		"JOBS_RUNNING":       q.JobsRunning,
-		"JOBS_PER_UPLOAD":    q.JobsPerUpload,
+		settings.EnvMaxUploadSize:    q.MaxUploadSize,
+		settings.EnvMaxInputDuration: q.MaxInputDuration,
+		settings.EnvJobsPerDay:       q.JobsPerDay,
+		settings.EnvJobsRunning:      q.JobsRunning,
+		settings.EnvJobsPerUpload:    q.JobsPerUpload,
 	} {
 		if v != "" {
 			env[name] = v
@@ -312,31 +298,25 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 // bad key, each with the allowed values, so one preview shows them all.
 // Secrets are checked but not kept: LoadConfig wraps them as secrets.
 func ParseConfig(project, stack string, src Source) (*Config, error) {
-	var errs []error
-	bad := func(key, value, format string, args ...any) {
-		errs = append(errs, &ConfigError{Key: key, Value: value, Reason: fmt.Sprintf(format, args...)})
+	p := &parser{src: src, cfg: defaultConfig(project, stack)}
+	p.parseNames()
+	p.parseEngine()
+	p.parseLifecycle()
+	p.parseOrigins()
+	p.parseOperations()
+	p.parseSignIn()
+	parseQuotas(p.get, p.bad, &p.cfg.Quotas)
+	p.parseCaps()
+	p.parseSecrets()
+	if err := errors.Join(p.errs...); err != nil {
+		return nil, fmt.Errorf("invalid configuration of stack %q:\n%w", stack, err)
 	}
-	get := func(key string) (string, bool) { return lookup(src, key) }
-	ns := qualified
-	// secret checks a key that must be stored encrypted and returns its
-	// value if it is acceptable. The value never appears in a message.
-	secret := func(key string, required bool, minLength int, placeholder string) (string, bool) {
-		switch v, ok := get(ns(key)); {
-		case !ok:
-			if required {
-				bad(ns(key), "", "is required: pulumi config set --secret %s \"$(openssl rand -hex 32)\"", ns(key))
-			}
-		case !src.IsSecret(ns(key)):
-			bad(ns(key), "", "is stored in plain text; store it encrypted: pulumi config set --secret %s %s", ns(key), placeholder)
-		case len(v) < minLength:
-			bad(ns(key), "", "is too short; allowed values: a secret of at least %d characters", minLength)
-		default:
-			return v, true
-		}
-		return "", false
-	}
+	return p.cfg, nil
+}
 
-	cfg := &Config{
+// defaultConfig is the configuration of a stack that sets no optional key.
+func defaultConfig(project, stack string) *Config {
+	return &Config{
 		Project:            project,
 		Stack:              stack,
 		Engine:             MediaConvert,
@@ -350,227 +330,269 @@ func ParseConfig(project, stack string, src Source) (*Config, error) {
 		MaxConcurrentJobs:  DefaultMaxConcurrentJobs,
 		MonthlyBudgetUSD:   DefaultMonthlyBudgetUSD,
 	}
+}
 
-	if slug := Slug(project, stack); len(slug) > maxSlugLength {
-		bad("stack name", stack, "makes the name prefix %q %d characters long; at most %d fit AWS name limits (use a shorter stack name)",
+// parser reads one stack's configuration into cfg and gathers every
+// complaint about it.
+type parser struct {
+	src  Source
+	cfg  *Config
+	errs []error
+}
+
+// get returns a fully qualified key's value, and whether it is set.
+func (p *parser) get(key string) (string, bool) { return lookup(p.src, key) }
+
+// bad records that key, holding value, is wrong, and why.
+func (p *parser) bad(key, value, format string, args ...any) {
+	p.errs = append(p.errs, &ConfigError{Key: key, Value: value, Reason: fmt.Sprintf(format, args...)})
+}
+
+// parseNames checks what every physical name derives from: the stack's
+// name and region.
+func (p *parser) parseNames() {
+	if slug := Slug(p.cfg.Project, p.cfg.Stack); len(slug) > maxSlugLength {
+		p.bad("stack name", p.cfg.Stack, "makes the name prefix %q %d characters long; at most %d fit AWS name limits (use a shorter stack name)",
 			slug, len(slug), maxSlugLength)
 	}
-
-	if v, ok := get(keyRegion); !ok {
-		bad(keyRegion, "", "is required: pulumi config set aws:region <region>, e.g. eu-west-1")
+	if v, ok := p.get(keyRegion); !ok {
+		p.bad(keyRegion, "", "is required: pulumi config set aws:region <region>, e.g. eu-west-1")
 	} else if !regionPattern.MatchString(v) {
-		bad(keyRegion, v, "is not an AWS region name (like us-east-1 or eu-west-1)")
+		p.bad(keyRegion, v, "is not an AWS region name (like us-east-1 or eu-west-1)")
 	} else {
-		cfg.Region = v
+		p.cfg.Region = v
 	}
+}
 
-	if v, ok := get(ns(keyEngine)); ok {
-		switch e := Engine(v); e {
-		case MediaConvert:
-			cfg.Engine = e
-		case ElasticTranscoder:
-			cfg.Engine = e
-			// Elastic Transcoder pipeline names hold at most 40 characters.
-			if pipeline := Slug(project, stack) + "-pipeline"; len(pipeline) > 40 {
-				bad(ns(keyEngine), v, "needs a pipeline name of at most 40 characters, but %q has %d; allowed values: %s, or %s with a shorter stack name",
-					pipeline, len(pipeline), MediaConvert, ElasticTranscoder)
-			}
-		default:
-			bad(ns(keyEngine), v, "is not an engine; allowed values: %s (default), %s (legacy)", MediaConvert, ElasticTranscoder)
+// parseEngine reads which AWS service transcodes.
+func (p *parser) parseEngine() {
+	v, ok := p.get(qualified(keyEngine))
+	if !ok {
+		return
+	}
+	switch e := Engine(v); e {
+	case MediaConvert:
+		p.cfg.Engine = e
+	case ElasticTranscoder:
+		p.cfg.Engine = e
+		// Elastic Transcoder pipeline names hold at most 40 characters.
+		if pipeline := Slug(p.cfg.Project, p.cfg.Stack) + "-pipeline"; len(pipeline) > 40 {
+			p.bad(qualified(keyEngine), v, "needs a pipeline name of at most 40 characters, but %q has %d; allowed values: %s, or %s with a shorter stack name",
+				pipeline, len(pipeline), MediaConvert, ElasticTranscoder)
 		}
+	default:
+		p.bad(qualified(keyEngine), v, "is not an engine; allowed values: %s (default), %s (legacy)", MediaConvert, ElasticTranscoder)
 	}
+}
 
-	if v, ok := get(ns(keyEphemeral)); ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			bad(ns(keyEphemeral), v, "is not a boolean; allowed values: true, false")
+// parseLifecycle reads how long the stack and its data are kept.
+func (p *parser) parseLifecycle() {
+	if v, ok := p.get(qualified(keyEphemeral)); ok {
+		if b, err := strconv.ParseBool(v); err != nil {
+			p.bad(qualified(keyEphemeral), v, "is not a boolean; allowed values: true, false")
 		} else {
-			cfg.Ephemeral = b
+			p.cfg.Ephemeral = b
 		}
 	}
-
-	if v, ok := get(ns(keyAllowedOrigins)); ok {
-		origins, err := parseList(v)
-		if err != nil {
-			bad(ns(keyAllowedOrigins), v, "is not a list; allowed values: a YAML/JSON list of origins or a comma-separated string")
-		}
-		for _, o := range origins {
-			if reason := checkOrigin(o); reason != "" {
-				bad(ns(keyAllowedOrigins), o, "%s; allowed values: https://host[:port], or http://localhost[:port] for development", reason)
-				continue
-			}
-			if !slices.Contains(cfg.AllowedOrigins, o) {
-				cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
-			}
-		}
-	}
-
-	if v, ok := get(ns(keyInputRetentionDays)); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxInputRetention {
-			bad(ns(keyInputRetentionDays), v, "is not a number of days; allowed values: a whole number from 1 to %d", maxInputRetention)
+	if v, ok := p.get(qualified(keyInputRetentionDays)); ok {
+		if n, err := settings.ParseWholeNumber(v, 1, maxInputRetention); err != nil {
+			p.bad(qualified(keyInputRetentionDays), v, "is not a number of days; allowed values: a whole number from 1 to %d", maxInputRetention)
 		} else {
-			cfg.InputRetentionDays = n
+			p.cfg.InputRetentionDays = n
 		}
 	}
-
-	if v, ok := get(ns(keyJobRetentionDays)); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > maxJobRetention {
-			bad(ns(keyJobRetentionDays), v, "is not a number of days; allowed values: a whole number from 0 (keep jobs and outputs for ever) "+
-				"to %d, or unset for the app's default, %d", maxJobRetention, DefaultJobRetentionDays)
+	if v, ok := p.get(qualified(keyJobRetentionDays)); ok {
+		if n, err := settings.ParseWholeNumber(v, 0, settings.MaxJobRetentionDays); err != nil {
+			p.bad(qualified(keyJobRetentionDays), v, "is not a number of days; allowed values: a whole number from 0 (keep jobs and outputs for ever) "+
+				"to %d, or unset for the app's default, %d", settings.MaxJobRetentionDays, DefaultJobRetentionDays)
 		} else {
-			cfg.JobRetentionDays = n
+			p.cfg.JobRetentionDays = n
 		}
 	}
+}
 
-	if v, ok := get(ns(keyAlarmEmail)); ok {
-		addr, err := mail.ParseAddress(v)
-		if err != nil || addr.Address != v {
-			bad(ns(keyAlarmEmail), v, "is not an e-mail address; allowed values: a bare address like ops@example.com, or unset for no alarm e-mail")
+// parseOrigins reads the web pages that may upload into the input bucket.
+func (p *parser) parseOrigins() {
+	v, ok := p.get(qualified(keyAllowedOrigins))
+	if !ok {
+		return
+	}
+	origins, err := parseList(v)
+	if err != nil {
+		p.bad(qualified(keyAllowedOrigins), v, "is not a list; allowed values: a YAML/JSON list of origins or a comma-separated string")
+	}
+	for _, o := range origins {
+		if reason := checkOrigin(o); reason != "" {
+			p.bad(qualified(keyAllowedOrigins), o, "%s; allowed values: https://host[:port], or http://localhost[:port] for development", reason)
+			continue
+		}
+		if !slices.Contains(p.cfg.AllowedOrigins, o) {
+			p.cfg.AllowedOrigins = append(p.cfg.AllowedOrigins, o)
+		}
+	}
+}
+
+// parseOperations reads how the stack is run: who hears of alarms, which
+// keys encrypt, which archive the functions run, and how they log.
+func (p *parser) parseOperations() {
+	if v, ok := p.get(qualified(keyAlarmEmail)); ok {
+		if addr, err := mail.ParseAddress(v); err != nil || addr.Address != v {
+			p.bad(qualified(keyAlarmEmail), v, "is not an e-mail address; allowed values: a bare address like ops@example.com, or unset for no alarm e-mail")
 		} else {
-			cfg.AlarmEmail = v
+			p.cfg.AlarmEmail = v
 		}
 	}
-
-	if v, ok := get(ns(keyEncryption)); ok {
+	if v, ok := p.get(qualified(keyEncryption)); ok {
 		switch e := EncryptionMode(v); e {
 		case ManagedEncryption, KMSEncryption:
-			cfg.Encryption = e
+			p.cfg.Encryption = e
 		default:
-			bad(ns(keyEncryption), v, "is not an encryption mode; allowed values: %s (default: AWS-managed keys), %s (one customer-managed KMS key)",
+			p.bad(qualified(keyEncryption), v, "is not an encryption mode; allowed values: %s (default: AWS-managed keys), %s (one customer-managed KMS key)",
 				ManagedEncryption, KMSEncryption)
 		}
 	}
-
-	if v, ok := get(ns(keyLambdaArchive)); ok {
+	if v, ok := p.get(qualified(keyLambdaArchive)); ok {
 		if !strings.HasSuffix(v, ".zip") {
-			bad(ns(keyLambdaArchive), v, "is not a zip file; allowed values: a path to the .zip built by `make build-lambda`, relative to infra/")
+			p.bad(qualified(keyLambdaArchive), v, "is not a zip file; allowed values: a path to the .zip built by `make build-lambda`, relative to infra/")
 		} else {
-			cfg.LambdaArchive = v
+			p.cfg.LambdaArchive = v
 		}
 	}
-
-	if v, ok := get(ns(keyLogLevel)); ok {
+	if v, ok := p.get(qualified(keyLogLevel)); ok {
 		if !slices.Contains(logLevels, v) {
-			bad(ns(keyLogLevel), v, "is not a log level; allowed values: %s", strings.Join(logLevels, ", "))
+			p.bad(qualified(keyLogLevel), v, "is not a log level; allowed values: %s", strings.Join(logLevels, ", "))
 		} else {
-			cfg.LogLevel = v
+			p.cfg.LogLevel = v
 		}
 	}
+}
 
-	if v, ok := get(ns(keySignIn)); ok {
-		switch m := SignIn(v); m {
-		case InviteSignIn, AnonymousSignIn:
-			cfg.SignIn = m
-		default:
-			bad(ns(keySignIn), v, "is not a sign-in mode; allowed values: %s (default: only a browser that opens an invite link gets a session), "+
-				"%s (every new browser gets an owner)", InviteSignIn, AnonymousSignIn)
-		}
+// parseSignIn reads who may get a browser session.
+func (p *parser) parseSignIn() {
+	v, ok := p.get(qualified(keySignIn))
+	if !ok {
+		return
 	}
+	switch m := SignIn(v); m {
+	case InviteSignIn, AnonymousSignIn:
+		p.cfg.SignIn = m
+	default:
+		p.bad(qualified(keySignIn), v, "is not a sign-in mode; allowed values: %s (default: only a browser that opens an invite link gets a session), "+
+			"%s (every new browser gets an owner)", InviteSignIn, AnonymousSignIn)
+	}
+}
 
-	parseQuotas(get, bad, &cfg.Quotas)
-
-	if v, ok := get(ns(keyMaxConcurrentJobs)); ok {
-		n, err := strconv.Atoi(v)
+// parseCaps reads the whole-account caps: concurrent jobs, monthly cost and
+// reserved executions.
+func (p *parser) parseCaps() {
+	if v, ok := p.get(qualified(keyMaxConcurrentJobs)); ok {
+		n, err := settings.ParseWholeNumber(v, 1, maxQueueConcurrency)
 		switch {
-		case err != nil || n < 1 || n > maxQueueConcurrency:
-			bad(ns(keyMaxConcurrentJobs), v, "is not a number of jobs; allowed values: a whole number from 1 to %d (default %d), "+
+		case err != nil:
+			p.bad(qualified(keyMaxConcurrentJobs), v, "is not a number of jobs; allowed values: a whole number from 1 to %d (default %d), "+
 				"within this account's MediaConvert quota of concurrent jobs per on-demand queue", maxQueueConcurrency, DefaultMaxConcurrentJobs)
-		case cfg.Engine != MediaConvert:
-			cfg.warnings = append(cfg.warnings, fmt.Sprintf("%s is set, but only the %s engine has a queue to cap: it has no effect with %s.",
-				ns(keyMaxConcurrentJobs), MediaConvert, cfg.Engine))
+		case p.cfg.Engine != MediaConvert:
+			p.cfg.warnings = append(p.cfg.warnings, fmt.Sprintf("%s is set, but only the %s engine has a queue to cap: it has no effect with %s.",
+				qualified(keyMaxConcurrentJobs), MediaConvert, p.cfg.Engine))
 		default:
-			cfg.MaxConcurrentJobs = n
+			p.cfg.MaxConcurrentJobs = n
 		}
 	}
-
-	if v, ok := get(ns(keyMonthlyBudgetUSD)); ok {
-		amount, err := strconv.ParseFloat(v, 64)
-		if !dollars.MatchString(v) || err != nil || amount <= 0 {
-			bad(ns(keyMonthlyBudgetUSD), v, "is not an amount; allowed values: a positive number of US dollars with at most two decimals, like 50 (the default) or 12.50")
+	if v, ok := p.get(qualified(keyMonthlyBudgetUSD)); ok {
+		if amount, err := strconv.ParseFloat(v, 64); !dollars.MatchString(v) || err != nil || amount <= 0 {
+			p.bad(qualified(keyMonthlyBudgetUSD), v, "is not an amount; allowed values: a positive number of US dollars with at most two decimals, like 50 (the default) or 12.50")
 		} else {
-			cfg.MonthlyBudgetUSD = amount
+			p.cfg.MonthlyBudgetUSD = amount
 		}
 	}
-
-	if v, ok := get(ns(keyReservedConcurrency)); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			bad(ns(keyReservedConcurrency), v, "is not a number of executions; allowed values: a whole number from 1, at most the account's "+
+	if v, ok := p.get(qualified(keyReservedConcurrency)); ok {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 {
+			p.bad(qualified(keyReservedConcurrency), v, "is not a number of executions; allowed values: a whole number from 1, at most the account's "+
 				"Lambda concurrency quota less the 10 AWS keeps unreserved, or unset (the default) to reserve none")
 		} else {
-			cfg.ReservedConcurrency = n
+			p.cfg.ReservedConcurrency = n
 		}
 	}
+}
 
-	token, _ := secret(keyAPIToken, true, minAPITokenLength, "<token>")
-	secret(keySessionSecret, true, minSessionSecretLength, "<secret>")
-	secret(keyWebhookSecret, false, minWebhookSecretLength, "<secret>")
-	if keys, ok := secret(keyAPIKeys, false, 0, "<owner>:<key>,..."); ok {
-		for _, reason := range checkAPIKeys(keys, token) {
-			bad(ns(keyAPIKeys), "", "%s; allowed values: comma-separated owner:key pairs, an owner being 1 to 63 of a-z 0-9 _ - "+
-				"starting with a letter or digit but not with s-, a key at least %d characters; no owner or key twice, "+
-				"and no key equal to %s", reason, minAPIKeyLength, ns(keyAPIToken))
+// parseSecrets checks the secrets with the app's own rules; their values
+// never appear in a message.
+func (p *parser) parseSecrets() {
+	token, _ := p.secret(keyAPIToken, true, settings.MinAPITokenLength, "<token>")
+	p.secret(keySessionSecret, true, settings.MinSessionSecretLength, "<secret>")
+	p.secret(keyWebhookSecret, false, settings.MinWebhookSecretLength, "<secret>")
+	keys, ok := p.secret(keyAPIKeys, false, 0, "<owner>:<key>,...")
+	if !ok {
+		return
+	}
+	_, errs := settings.ParseAPIKeys(keys, token)
+	for _, e := range errs {
+		reason := e.Error()
+		if e.Problem == settings.OperatorKey {
+			reason = fmt.Sprintf("pair %d reuses %s, the operator's token, as its key", e.Pair, qualified(keyAPIToken))
 		}
+		p.bad(qualified(keyAPIKeys), "", "%s; allowed values: comma-separated owner:key pairs, an owner being 1 to 63 of a-z 0-9 _ - "+
+			"starting with a letter or digit but not with s-, a key at least %d characters; no owner or key twice, "+
+			"and no key equal to %s", reason, settings.MinAPIKeyLength, qualified(keyAPIToken))
 	}
+}
 
-	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("invalid configuration of stack %q:\n%w", stack, err)
+// secret checks a key that must be stored encrypted and returns its value
+// if it is acceptable.
+func (p *parser) secret(key string, required bool, minLength int, placeholder string) (string, bool) {
+	switch v, ok := p.get(qualified(key)); {
+	case !ok:
+		if required {
+			p.bad(qualified(key), "", "is required: pulumi config set --secret %s \"$(openssl rand -hex 32)\"", qualified(key))
+		}
+	case !p.src.IsSecret(qualified(key)):
+		p.bad(qualified(key), "", "is stored in plain text; store it encrypted: pulumi config set --secret %s %s", qualified(key), placeholder)
+	case len(v) < minLength:
+		p.bad(qualified(key), "", "is too short; allowed values: a secret of at least %d characters", minLength)
+	default:
+		return v, true
 	}
-	return cfg, nil
+	return "", false
 }
 
 // parseQuotas reads the per-owner quotas with the app's own rules, so that a
 // value the app would refuse at start-up fails the preview instead.
 func parseQuotas(get func(string) (string, bool), bad func(key, value, format string, args ...any), q *Quotas) {
 	if v, ok := get(qualified(keyMaxUploadSize)); ok {
-		if checkSize(v) {
+		if _, err := settings.ParseSize(v); err == nil {
 			q.MaxUploadSize = v
 		} else {
 			bad(qualified(keyMaxUploadSize), v, "is not a size; allowed values: a whole number of bytes, alone or with a unit "+
-				"B, KB, MB, GB, TB, KiB, MiB, GiB or TiB (500MB, 2GiB), 0 for no limit, or unset for the app's default, 500MB")
+				"B, KB, MB, GB, TB, KiB, MiB, GiB or TiB (500MB, 2GiB), 0 for no limit, or unset for the app's default, %s", settings.DefaultMaxUploadSize)
 		}
 	}
 	if v, ok := get(qualified(keyMaxInputDuration)); ok {
-		if d, err := time.ParseDuration(v); err == nil && d >= 0 {
+		if _, err := settings.ParseDuration(v, 0, settings.MaxDuration); err == nil {
 			q.MaxInputDuration = v
 		} else {
 			bad(qualified(keyMaxInputDuration), v, "is not a duration; allowed values: a non-negative Go duration (30m, 1h30m), "+
-				"0 for no limit, or unset for the app's default, 30m")
+				"0 for no limit, or unset for the app's default, %s", settings.DefaultMaxInputDuration)
 		}
 	}
 	for _, c := range []struct {
 		key, def string
 		to       *string
 	}{
-		{keyJobsPerDay, "20", &q.JobsPerDay},
-		{keyJobsRunning, "2", &q.JobsRunning},
-		{keyJobsPerUpload, "3", &q.JobsPerUpload},
+		{keyJobsPerDay, settings.DefaultJobsPerDay, &q.JobsPerDay},
+		{keyJobsRunning, settings.DefaultJobsRunning, &q.JobsRunning},
+		{keyJobsPerUpload, settings.DefaultJobsPerUpload, &q.JobsPerUpload},
 	} {
 		v, ok := get(qualified(c.key))
 		if !ok {
 			continue
 		}
-		if n, err := strconv.Atoi(v); err == nil && n >= 0 && n <= maxQuota {
+		if n, err := settings.ParseWholeNumber(v, 0, settings.MaxQuota); err == nil {
 			*c.to = strconv.Itoa(n)
 		} else {
 			bad(qualified(c.key), v, "is not a number of jobs; allowed values: a whole number from 0 (no limit) to %d, "+
-				"or unset for the app's default, %s", maxQuota, c.def)
+				"or unset for the app's default, %s", settings.MaxQuota, c.def)
 		}
 	}
-}
-
-// checkSize reports whether the app would read v as a size that fits in
-// its int64 count of bytes.
-func checkSize(v string) bool {
-	m := size.FindStringSubmatch(v)
-	if m == nil {
-		return false
-	}
-	mult, ok := sizeUnits[strings.ToUpper(m[2])]
-	n, err := strconv.ParseInt(m[1], 10, 64)
-	return ok && err == nil && n <= (1<<62)/mult
 }
 
 // Warnings are said at every preview and update: things that are allowed but
@@ -611,41 +633,6 @@ func lookup(src Source, key string) (string, bool) {
 	v, ok := src.Get(key)
 	v = strings.TrimSpace(v)
 	return v, ok && v != ""
-}
-
-// checkAPIKeys returns why the app would refuse keys, API_KEYS as it reads
-// it: comma-separated owner:key pairs, blanks ignored. A pair is named by its
-// position only: a misplaced key may sit where the owner should be.
-func checkAPIKeys(keys, apiToken string) []string {
-	var reasons []string
-	owners, seen := map[string]int{}, map[string]int{}
-	n := 0
-	for _, pair := range strings.Split(keys, ",") {
-		if pair = strings.TrimSpace(pair); pair == "" {
-			continue
-		}
-		n++
-		owner, key, ok := strings.Cut(pair, ":")
-		switch {
-		case !ok:
-			reasons = append(reasons, fmt.Sprintf("pair %d is not owner:key", n))
-		case !apiKeyOwner.MatchString(owner):
-			reasons = append(reasons, fmt.Sprintf("pair %d has a malformed owner", n))
-		case strings.HasPrefix(owner, "s-"):
-			reasons = append(reasons, fmt.Sprintf("pair %d has an owner starting with s-, which browser sessions use", n))
-		case len(key) < minAPIKeyLength:
-			reasons = append(reasons, fmt.Sprintf("pair %d has a key shorter than %d characters", n, minAPIKeyLength))
-		case owners[owner] != 0:
-			reasons = append(reasons, fmt.Sprintf("pairs %d and %d have the same owner", owners[owner], n))
-		case seen[key] != 0:
-			reasons = append(reasons, fmt.Sprintf("pairs %d and %d have the same key", seen[key], n))
-		case key == apiToken:
-			reasons = append(reasons, fmt.Sprintf("pair %d reuses transcoder:apiToken, the operator's token, as its key", n))
-		default:
-			owners[owner], seen[key] = n, n
-		}
-	}
-	return reasons
 }
 
 // parseList accepts a JSON list (how Pulumi passes structured config) or a

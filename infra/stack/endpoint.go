@@ -12,6 +12,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"transcoder/app/settings"
 )
 
 // NotificationPath is where the endpoint receives SNS deliveries.
@@ -252,33 +254,33 @@ func reservedConcurrency(n int) pulumi.IntPtrInput {
 // expects.
 func endpointEnvironment(args *EndpointArgs) pulumi.StringMap {
 	env := pulumi.StringMap{
-		"SNS_TOPIC_ARNS":     args.Topic.Arn,
-		"STORE":              pulumi.String("dynamodb"),
-		"DYNAMODB_TABLE":     args.Table.Name,
-		"API_TOKEN":          args.APIToken,
-		"SESSION_SECRET":     args.SessionSecret,
-		"ENGINE":             pulumi.String(string(args.Transcoder.Engine)),
-		"INPUT_BUCKET":       args.Input.Bucket,
-		"OUTPUT_BUCKET":      args.Output.Bucket,
-		"LOG_LEVEL":          pulumi.String(args.LogLevel),
-		"SIGN_IN":            pulumi.String(string(args.SignIn)),
-		"JOB_RETENTION_DAYS": pulumi.String(strconv.Itoa(args.JobRetentionDays)),
+		settings.EnvSNSTopicARNs:     args.Topic.Arn,
+		settings.EnvStore:            pulumi.String("dynamodb"),
+		settings.EnvDynamoDBTable:    args.Table.Name,
+		settings.EnvAPIToken:         args.APIToken,
+		settings.EnvSessionSecret:    args.SessionSecret,
+		settings.EnvEngine:           pulumi.String(string(args.Transcoder.Engine)),
+		settings.EnvInputBucket:      args.Input.Bucket,
+		settings.EnvOutputBucket:     args.Output.Bucket,
+		settings.EnvLogLevel:         pulumi.String(args.LogLevel),
+		settings.EnvSignIn:           pulumi.String(string(args.SignIn)),
+		settings.EnvJobRetentionDays: pulumi.String(strconv.Itoa(args.JobRetentionDays)),
 	}
 	for name, v := range args.Quotas.Env() {
 		env[name] = pulumi.String(v)
 	}
 	if args.WebhookSecret != nil {
-		env["WEBHOOK_SECRET"] = args.WebhookSecret
+		env[settings.EnvWebhookSecret] = args.WebhookSecret
 	}
 	if args.APIKeys != nil {
-		env["API_KEYS"] = args.APIKeys
+		env[settings.EnvAPIKeys] = args.APIKeys
 	}
 	switch t := args.Transcoder; t.Engine {
 	case MediaConvert:
-		env["MEDIACONVERT_QUEUE_ARN"] = t.Queue.Arn
-		env["MEDIACONVERT_ROLE_ARN"] = t.Role.Arn
+		env[settings.EnvMediaConvertQueueARN] = t.Queue.Arn
+		env[settings.EnvMediaConvertRoleARN] = t.Role.Arn
 	case ElasticTranscoder:
-		env["ELASTICTRANSCODER_PIPELINE_ID"] = t.Pipeline.ID().ToStringOutput()
+		env[settings.EnvPipelineID] = t.Pipeline.ID().ToStringOutput()
 	}
 	return env
 }

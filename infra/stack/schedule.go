@@ -4,6 +4,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"transcoder/app/settings"
 )
 
 // webhookSchedule is how often EventBridge invokes the function to deliver
@@ -35,8 +37,8 @@ const scheduleEventMaxAgeSeconds = 60
 func (c *Endpoint) declareSchedule(ctx *pulumi.Context, name string, args *EndpointArgs, rolePolicy pulumi.Resource) error {
 	n := args.Names
 	env := endpointEnvironment(args)
-	env["SNS_SUBSCRIPTION_ENDPOINT"] = c.NotificationURL
-	env["SNS_SUBSCRIPTION_TOPIC_ARN"] = args.Topic.Arn
+	env[settings.EnvSNSSubscriptionEndpoint] = c.NotificationURL
+	env[settings.EnvSNSSubscriptionTopicARN] = args.Topic.Arn
 	var err error
 	c.Scheduler, err = c.newFunction(ctx, name+"-scheduler", n.Name("scheduler"),
 		"Runs "+n.Name("endpoint")+"'s scheduled work: due webhook calls, and its subscription's confirmation",

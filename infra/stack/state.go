@@ -4,25 +4,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-)
 
-// The table's key schema, shared with the app's DynamoDB store.
-const (
-	TablePartitionKey = "pk"
-	TableSortKey      = "sk"
-	TableTTLAttribute = "expiresAt"
-	// OwnerIndex lists jobs by owner.
-	OwnerIndex             = "byOwner"
-	OwnerIndexPartitionKey = "gsi1pk"
-	OwnerIndexSortKey      = "gsi1sk"
-	// DueIndex holds only the jobs that owe a webhook call, by when it is
-	// due, so that the dispatcher finds them with a query instead of a scan.
-	// It projects keys only: the store reads each due job consistently
-	// anyway, and the job documents, rewritten at every change, are not
-	// written twice.
-	DueIndex             = "byDue"
-	DueIndexPartitionKey = "gsi2pk"
-	DueIndexSortKey      = "gsi2sk"
+	"transcoder/app/dynamodb/schema"
 )
 
 // StateArgs configures the job table.
@@ -59,28 +42,31 @@ func NewState(ctx *pulumi.Context, name string, args *StateArgs, opts ...pulumi.
 	c.Table, err = dynamodb.NewTable(ctx, name+"-table", &dynamodb.TableArgs{
 		Name:        pulumi.String(args.Names.Name("jobs")),
 		BillingMode: pulumi.String("PAY_PER_REQUEST"),
-		HashKey:     pulumi.String(TablePartitionKey),
-		RangeKey:    pulumi.String(TableSortKey),
+		HashKey:     pulumi.String(schema.PartitionKey),
+		RangeKey:    pulumi.String(schema.SortKey),
 		Attributes: dynamodb.TableAttributeArray{
-			str(TablePartitionKey), str(TableSortKey), str(OwnerIndexPartitionKey), str(OwnerIndexSortKey),
-			str(DueIndexPartitionKey), str(DueIndexSortKey),
+			str(schema.PartitionKey), str(schema.SortKey), str(schema.OwnerIndexPartitionKey), str(schema.OwnerIndexSortKey),
+			str(schema.DueIndexPartitionKey), str(schema.DueIndexSortKey),
 		},
 		GlobalSecondaryIndexes: dynamodb.TableGlobalSecondaryIndexArray{
 			&dynamodb.TableGlobalSecondaryIndexArgs{
-				Name:           pulumi.String(OwnerIndex),
-				HashKey:        pulumi.String(OwnerIndexPartitionKey),
-				RangeKey:       pulumi.String(OwnerIndexSortKey),
+				Name:           pulumi.String(schema.OwnerIndex),
+				HashKey:        pulumi.String(schema.OwnerIndexPartitionKey),
+				RangeKey:       pulumi.String(schema.OwnerIndexSortKey),
 				ProjectionType: pulumi.String("ALL"),
 			},
 			&dynamodb.TableGlobalSecondaryIndexArgs{
-				Name:           pulumi.String(DueIndex),
-				HashKey:        pulumi.String(DueIndexPartitionKey),
-				RangeKey:       pulumi.String(DueIndexSortKey),
+				Name:     pulumi.String(schema.DueIndex),
+				HashKey:  pulumi.String(schema.DueIndexPartitionKey),
+				RangeKey: pulumi.String(schema.DueIndexSortKey),
+				// Keys only: the store reads each due job consistently
+				// anyway, and the job documents, rewritten at every change,
+				// are not written twice.
 				ProjectionType: pulumi.String("KEYS_ONLY"),
 			},
 		},
 		Ttl: &dynamodb.TableTtlArgs{
-			AttributeName: pulumi.String(TableTTLAttribute),
+			AttributeName: pulumi.String(schema.TTLAttribute),
 			Enabled:       pulumi.Bool(true),
 		},
 		PointInTimeRecovery:       &dynamodb.TablePointInTimeRecoveryArgs{Enabled: pulumi.Bool(!args.Ephemeral)},

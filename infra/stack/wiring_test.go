@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"transcoder/app/settings"
 	"transcoder/infra/stacktest"
 )
 
@@ -216,6 +217,33 @@ func checkEnvironment(t *testing.T, fn stacktest.Resource, want map[string]strin
 			t.Errorf("%s: %s secret: %v, want %v (secrets: %v)", fn.Name, name, got, want, secret)
 		}
 	}
+}
+
+// The functions' environment is the app's configuration: a name the app
+// does not read would be silently ignored, so a renamed variable in the app
+// must fail here.
+func TestEveryVariableTheFunctionsAreGivenIsOneTheAppReads(t *testing.T) {
+	documented := map[string]bool{}
+	for _, v := range settings.Vars {
+		documented[v.Name] = true
+	}
+	forEachScenario(t, func(t *testing.T, sc scenario, r *stackRun) {
+		fns := r.Of(tFunction)
+		if len(fns) == 0 {
+			t.Fatal("the program declares no function")
+		}
+		for _, fn := range fns {
+			vars, _ := fn.Get("environment.variables").(map[string]any)
+			if len(vars) == 0 {
+				t.Errorf("%s has no environment", fn.Name)
+			}
+			for name := range vars {
+				if !documented[name] {
+					t.Errorf("%s is given %s, which is not one of the app's variables (settings.Vars)", fn.Name, name)
+				}
+			}
+		}
+	})
 }
 
 func TestBothFunctionsRunTheBootstrapOnArmAsTheEndpointsRole(t *testing.T) {

@@ -140,20 +140,40 @@ func Plain(v resource.PropertyValue, reveal bool) any {
 		return v.NumberValue()
 	case v.IsString():
 		return v.StringValue()
-	case v.IsArray():
+	case v.IsArray(), v.IsObject():
+		return plainContainer(v, reveal)
+	case v.IsSecret(), v.IsComputed(), v.IsOutput():
+		return plainWrapped(v, reveal)
+	case v.IsArchive(), v.IsAsset():
+		return plainFile(v)
+	case v.IsResourceReference():
+		return map[string]any{"resource": string(v.ResourceReferenceValue().URN)}
+	}
+	return fmt.Sprintf("%v", v.V)
+}
+
+// plainContainer converts an array or an object, element by element.
+func plainContainer(v resource.PropertyValue, reveal bool) any {
+	if v.IsArray() {
 		arr := v.ArrayValue()
 		out := make([]any, len(arr))
 		for i, e := range arr {
 			out[i] = Plain(e, reveal)
 		}
 		return out
-	case v.IsObject():
-		obj := v.ObjectValue()
-		out := make(map[string]any, len(obj))
-		for k, e := range obj {
-			out[string(k)] = Plain(e, reveal)
-		}
-		return out
+	}
+	obj := v.ObjectValue()
+	out := make(map[string]any, len(obj))
+	for k, e := range obj {
+		out[string(k)] = Plain(e, reveal)
+	}
+	return out
+}
+
+// plainWrapped converts a secret, a computed value or an output: what it
+// wraps when it is known and may be revealed, a marker otherwise.
+func plainWrapped(v resource.PropertyValue, reveal bool) any {
+	switch {
 	case v.IsSecret():
 		if !reveal {
 			return Secret
@@ -161,35 +181,33 @@ func Plain(v resource.PropertyValue, reveal bool) any {
 		return Plain(v.SecretValue().Element, reveal)
 	case v.IsComputed():
 		return Unknown
-	case v.IsOutput():
-		o := v.OutputValue()
-		if !o.Known {
-			return Unknown
-		}
-		if o.Secret && !reveal {
-			return Secret
-		}
-		return Plain(o.Element, reveal)
-	case v.IsArchive():
-		a := v.ArchiveValue()
-		switch {
-		case a.Path != "":
-			return map[string]any{"archive": a.Path}
-		case a.URI != "":
-			return map[string]any{"archive": a.URI}
-		default:
-			return map[string]any{"archive": "(assets)"}
-		}
-	case v.IsAsset():
-		a := v.AssetValue()
-		if a.Path != "" {
+	}
+	o := v.OutputValue()
+	if !o.Known {
+		return Unknown
+	}
+	if o.Secret && !reveal {
+		return Secret
+	}
+	return Plain(o.Element, reveal)
+}
+
+// plainFile names the file, address or text an archive or asset holds.
+func plainFile(v resource.PropertyValue) any {
+	if v.IsAsset() {
+		if a := v.AssetValue(); a.Path != "" {
 			return map[string]any{"asset": a.Path}
 		}
 		return map[string]any{"asset": "(text)"}
-	case v.IsResourceReference():
-		return map[string]any{"resource": string(v.ResourceReferenceValue().URN)}
 	}
-	return fmt.Sprintf("%v", v.V)
+	switch a := v.ArchiveValue(); {
+	case a.Path != "":
+		return map[string]any{"archive": a.Path}
+	case a.URI != "":
+		return map[string]any{"archive": a.URI}
+	default:
+		return map[string]any{"archive": "(assets)"}
+	}
 }
 
 // Result is everything a run declared.

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"transcoder/app/atomicfile"
 )
 
 // ProviderKeys are the keys of a stack file that say how its secrets are
@@ -204,7 +206,8 @@ func configOf(doc map[string]any, path string) (map[string]any, error) {
 }
 
 // writeStackFile replaces path at once (a crash leaves the old file or the
-// new one, never half of one), readable by its owner only: it holds secrets.
+// new one, never half of one, and the new one is on disk when it returns),
+// readable by its owner only: it holds secrets.
 func writeStackFile(path string, doc map[string]any) error {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -215,32 +218,10 @@ func writeStackFile(path string, doc map[string]any) error {
 	if err := enc.Close(); err != nil {
 		return err
 	}
-	b := buf.Bytes()
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, ".stackconfig-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.WriteString(header); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(path, append([]byte(header), buf.Bytes()...), 0o600)
 }
 
 // samePath reports whether a and b name one file, even through links.
