@@ -1,11 +1,10 @@
 package config
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"time"
 
+	"transcoder/app/internal/ids"
 	"transcoder/app/settings"
 )
 
@@ -16,9 +15,7 @@ func (c *Config) loadToken(r *reader) {
 	case c.APIToken == "" && c.Lambda:
 		r.bad(settings.EnvAPIToken, "is required on Lambda: a generated token would differ on every instance")
 	case c.APIToken == "":
-		b := make([]byte, 16)
-		rand.Read(b)
-		c.APIToken, c.APITokenGenerated = hex.EncodeToString(b), true
+		c.APIToken, c.APITokenGenerated = ids.Hex(16), true
 	case len(c.APIToken) < settings.MinAPITokenLength:
 		r.bad(settings.EnvAPIToken, "is %d characters long; use at least %d random characters (for example: openssl rand -hex 16)",
 			len(c.APIToken), settings.MinAPITokenLength)

@@ -113,7 +113,7 @@ func startOnce(argv []string, timeout time.Duration) (endpoint string, stop func
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 
 	var output syncbuf.Buffer
-	bin := argv[len(argv)-1]
+	bin := argv[len(argv)-1] // dynalite itself, or its module when node runs serve.js
 	cmd := exec.Command(argv[0], append(argv[1:],
 		"--host", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")...)
