@@ -17,13 +17,14 @@ import (
 	"transcoder/app/settings"
 )
 
-// Store names where jobs are kept.
-type Store string
+// Store names where jobs are kept: the settings package's, which the
+// Pulumi program writes into the function's STORE.
+type Store = settings.Store
 
 // The stores the service can keep jobs in.
 const (
-	SQLite   Store = "sqlite"
-	DynamoDB Store = "dynamodb"
+	SQLite   = settings.SQLite
+	DynamoDB = settings.DynamoDB
 )
 
 // Engine names the transcoding engine the service starts jobs on and whose

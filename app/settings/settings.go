@@ -28,6 +28,19 @@ const (
 	ElasticTranscoder Engine = "elastictranscoder"
 )
 
+// Store names where the service keeps jobs (STORE).
+type Store string
+
+// The job stores.
+const (
+	// SQLite is a file in DATA_DIR: the one-machine store, and the
+	// service's default.
+	SQLite Store = "sqlite"
+	// DynamoDB is a table of the stack's: the store of every deployed
+	// function, which share it.
+	DynamoDB Store = "dynamodb"
+)
+
 // SignIn says who may get a browser session (SIGN_IN).
 type SignIn string
 

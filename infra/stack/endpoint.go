@@ -255,7 +255,7 @@ func reservedConcurrency(n int) pulumi.IntPtrInput {
 func endpointEnvironment(args *EndpointArgs) pulumi.StringMap {
 	env := pulumi.StringMap{
 		settings.EnvSNSTopicARNs:     args.Topic.Arn,
-		settings.EnvStore:            pulumi.String("dynamodb"),
+		settings.EnvStore:            pulumi.String(string(settings.DynamoDB)),
 		settings.EnvDynamoDBTable:    args.Table.Name,
 		settings.EnvAPIToken:         args.APIToken,
 		settings.EnvSessionSecret:    args.SessionSecret,
