@@ -246,3 +246,14 @@ func TestTheDocumentedDefaultsAreTheDefaultConstants(t *testing.T) {
 		}
 	}
 }
+
+func TestIsRegionTakesRegionNamesOnly(t *testing.T) {
+	for s, want := range map[string]bool{
+		"us-east-1": true, "eu-west-1": true, "us-gov-west-1": true, "cn-north-1": true, "ap-southeast-2": true,
+		"": false, "us-east": false, "US-EAST-1": false, "us-east-1a": false, "useast1": false, "us-east-1 ": false,
+	} {
+		if got := settings.IsRegion(s); got != want {
+			t.Errorf("IsRegion(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

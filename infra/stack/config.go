@@ -127,9 +127,8 @@ const (
 const maxSlugLength = 43
 
 var (
-	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
-	prStack       = regexp.MustCompile(`^pr-\d+$`)
-	logLevels     = []string{"debug", "info", "warn", "error"}
+	prStack   = regexp.MustCompile(`^pr-\d+$`)
+	logLevels = []string{"debug", "info", "warn", "error"}
 	// dollars is an amount of US dollars, cents at most.
 	dollars = regexp.MustCompile(`^\d+(\.\d{1,2})?$`)
 )
@@ -357,7 +356,7 @@ func (p *parser) parseNames() {
 	}
 	if v, ok := p.get(keyRegion); !ok {
 		p.bad(keyRegion, "", "is required: pulumi config set aws:region <region>, e.g. eu-west-1")
-	} else if !regionPattern.MatchString(v) {
+	} else if !settings.IsRegion(v) {
 		p.bad(keyRegion, v, "is not an AWS region name (like us-east-1 or eu-west-1)")
 	} else {
 		p.cfg.Region = v
