@@ -81,26 +81,32 @@ func TestConfirmFailuresAreUnavailable(t *testing.T) {
 	tests := []struct {
 		name   string
 		handle http.HandlerFunc
+		silent bool // the server does not answer while the client waits
 		opts   func(*Options)
 		want   string
 	}{
-		{"a 500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "", 500) }, nil, "HTTP status 500"},
-		{"a 403", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "", 403) }, nil, "HTTP status 403"},
+		{"a 500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "", 500) }, false, nil, "HTTP status 500"},
+		{"a 403", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "", 403) }, false, nil, "HTTP status 403"},
 		{"a redirect, which is not followed", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "https://sns.us-west-2.amazonaws.com/", http.StatusMovedPermanently)
-		}, nil, "HTTP status 301"},
-		{"a response slower than FetchTimeout", func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case <-r.Context().Done():
-			case <-time.After(5 * time.Second):
-			}
-		}, func(o *Options) { o.FetchTimeout = 50 * time.Millisecond }, ""}, // the deadline may strike in the TLS handshake or the wait: either is unavailable
-		{"a network failure", nil, func(o *Options) { o.HTTPClient = new(offline).Client() }, "offline: no network"},
+		}, false, nil, "HTTP status 301"},
+		// The silent server answers only once the subtest ends, not when its
+		// request's context ends, which a loaded machine could let the
+		// client read as an answer.
+		{"a response slower than FetchTimeout", nil, true,
+			func(o *Options) { o.FetchTimeout = 50 * time.Millisecond }, ""}, // the deadline may strike in the TLS handshake or the wait: either is unavailable
+		{"a network failure", nil, false, func(o *Options) { o.HTTPClient = new(offline).Client() }, "offline: no network"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, nil, tt.opts)
-			e.sns.Handle(tt.handle)
+			handle := tt.handle
+			if tt.silent {
+				release := make(chan struct{})
+				t.Cleanup(func() { close(release) }) // before the server closes: cleanups run last first
+				handle = func(http.ResponseWriter, *http.Request) { <-release }
+			}
+			e.sns.Handle(handle)
 			m := testMessage(TypeSubscriptionConfirmation)
 			err := e.v.Confirm(context.Background(), m)
 			ce := checkErr[*ConfirmError](t, err, ErrUnavailable, tt.want)

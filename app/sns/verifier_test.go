@@ -339,27 +339,35 @@ func TestFetchFailuresAreUnavailable(t *testing.T) {
 	tests := []struct {
 		name    string
 		handle  http.HandlerFunc
+		silent  bool // the server does not answer while the client waits
 		opts    func(*Options)
 		want    string
 		wantReq int64
 	}{
-		{"a 404", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }, nil, "HTTP status 404 Not Found", 1},
-		{"a 500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "", 500) }, nil, "HTTP status 500", 1},
+		{"a 404", func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }, false, nil, "HTTP status 404 Not Found", 1},
+		{"a 500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "", 500) }, false, nil, "HTTP status 500", 1},
 		{"a redirect, which is not followed", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "https://sns.us-west-2.amazonaws.com"+certPath(), http.StatusFound)
-		}, nil, "HTTP status 302 Found", 1},
-		{"a response slower than FetchTimeout", func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case <-r.Context().Done():
-			case <-time.After(5 * time.Second):
-			}
-		}, func(o *Options) { o.FetchTimeout = 500 * time.Millisecond }, "", 1}, // long enough for the handshake on a loaded machine, so the request arrives
-		{"a network failure", nil, func(o *Options) { o.HTTPClient = new(offline).Client() }, "offline: no network in this test", 0},
+		}, false, nil, "HTTP status 302 Found", 1},
+		// The silent server answers only once the subtest ends, not when
+		// its request's context ends: had it answered then, a client on a
+		// loaded machine could read that empty answer as a response.
+		{"a response slower than FetchTimeout", nil, true,
+			func(o *Options) { o.FetchTimeout = 500 * time.Millisecond }, "", 1}, // long enough for the handshake on a loaded machine, so the request arrives
+		{"a network failure", nil, false, func(o *Options) { o.HTTPClient = new(offline).Client() }, "offline: no network in this test", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, nil, tt.opts)
-			e.sns.Handle(tt.handle)
+			handle := tt.handle
+			if tt.silent {
+				// Never answered while the client waits; released before
+				// the server closes (cleanups run last first).
+				release := make(chan struct{})
+				t.Cleanup(func() { close(release) })
+				handle = func(http.ResponseWriter, *http.Request) { <-release }
+			}
+			e.sns.Handle(handle)
 			err := e.v.Verify(context.Background(), signed(t, "2"))
 			fe := checkErr[*FetchError](t, err, ErrUnavailable, tt.want)
 			if fe.URL != testCertURL {
