@@ -27,6 +27,7 @@ import (
 	"transcoder/app/dynamodb"
 	"transcoder/app/elastictranscoder"
 	"transcoder/app/events"
+	"transcoder/app/internal/logwriter"
 	"transcoder/app/internal/metrics"
 	"transcoder/app/jobs"
 	"transcoder/app/quotas"
@@ -67,7 +68,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	forPeople := cfg.LogFormat == config.LogText || cfg.LogFormat == config.LogAuto && terminal(stdout)
-	logger := newLogger(stdout, cfg.LogLevel, forPeople)
+	logOut := stdout
+	if f, ok := stdout.(*os.File); ok && !cfg.Lambda && !forPeople {
+		// Off the request path (see package logwriter), written out last.
+		// Not for people, whose banner must come after the lines before it.
+		w := logwriter.New(f)
+		defer w.Close()
+		logOut = w
+	}
+	logger := newLogger(logOut, cfg.LogLevel, forPeople)
 	dataDir, err := holdDataDir(cfg, logger)
 	if err != nil {
 		return err
