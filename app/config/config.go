@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -158,6 +159,12 @@ type Config struct {
 	// Lambda is true when the process runs on AWS Lambda
 	// (AWS_LAMBDA_RUNTIME_API is set by the runtime).
 	Lambda bool
+	// GCPercent is the garbage collector's heap growth (GOGC), -1 for off.
+	GCPercent int
+	// MemoryLimit, when not 0, is the soft memory limit the service sets:
+	// 80% of the function's memory on Lambda unless GOMEMLIMIT is set, in
+	// which case the Go runtime has applied that itself.
+	MemoryLimit int64
 }
 
 // LocalConfig is the configuration of the one-machine pipeline.
@@ -234,6 +241,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	c.loadSNS(r)
 	c.loadEngine(r)
 	c.loadLogging(r)
+	c.loadRuntime(r)
 	c.loadToken(r)
 	c.loadSecrets(r)
 	c.loadAccess(r)
@@ -287,6 +295,29 @@ func (c *Config) loadSNS(r *reader) {
 		if st, err := os.Stat(c.CertDir); err != nil || !st.IsDir() {
 			r.bad(settings.EnvSNSCertDir, "%q is not a directory of pinned certificates", c.CertDir)
 		}
+	}
+}
+
+// loadRuntime reads the Go runtime's tuning. The runtime reads GOGC and
+// GOMEMLIMIT itself before the service starts (and stops on a malformed
+// GOMEMLIMIT); the service sets its own default GOGC, and on Lambda, where
+// memory is fixed and running out ends the instance, a soft limit below it.
+func (c *Config) loadRuntime(r *reader) {
+	switch gogc := r.get(settings.EnvGOGC, settings.DefaultGOGC); gogc {
+	case "off":
+		c.GCPercent = -1
+	default:
+		n, err := strconv.Atoi(gogc)
+		if err != nil || n < 1 {
+			r.bad(settings.EnvGOGC, "%q is not a percentage: use a whole number such as %s (Go's own default is 100), or off", gogc, settings.DefaultGOGC)
+		}
+		c.GCPercent = n
+	}
+	if !c.Lambda || r.get(settings.EnvGOMEMLIMIT, "") != "" {
+		return
+	}
+	if mb, err := strconv.Atoi(r.getenv(settings.EnvLambdaMemory)); err == nil && mb > 0 {
+		c.MemoryLimit = int64(mb) << 20 * 8 / 10
 	}
 }
 

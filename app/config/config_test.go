@@ -2,12 +2,14 @@ package config_test
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"transcoder/app/config"
+	"transcoder/app/settings"
 )
 
 func env(kv map[string]string) func(string) string {
@@ -202,7 +204,7 @@ func TestEveryVariableReadIsDocumented(t *testing.T) {
 		documented[v.Name] = true
 	}
 	for k := range read {
-		if !documented[k] && k != "AWS_LAMBDA_RUNTIME_API" {
+		if !documented[k] && k != settings.EnvLambdaRuntimeAPI && k != settings.EnvLambdaMemory {
 			t.Errorf("%s is read but not in config.Vars", k)
 		}
 	}
@@ -227,5 +229,51 @@ func TestTheREADMEDocumentsEveryVariable(t *testing.T) {
 	b.WriteString("<!-- config:end -->")
 	if !strings.Contains(string(readme), b.String()) {
 		t.Fatalf("README.md's configuration table is out of date; replace it with:\n%s", b.String())
+	}
+}
+
+func TestTheGarbageCollectorDefaultsToGOGC400AndALimitBelowLambdasMemory(t *testing.T) {
+	lambda := map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"}
+	for _, c := range []struct {
+		name    string
+		env     map[string]string
+		percent int
+		limit   int64
+	}{
+		{"a machine of one's own", nil, 400, 0},
+		{"GOGC set", map[string]string{"GOGC": "150"}, 150, 0},
+		{"GOGC off", map[string]string{"GOGC": "off"}, -1, 0},
+		{"Lambda", lambda, 400, 256 << 20 * 8 / 10},
+		{"Lambda with GOMEMLIMIT, which the runtime applied", map[string]string{"GOMEMLIMIT": "100MiB", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"}, 400, 0},
+		{"a machine that is not Lambda, with Lambda's memory variable", map[string]string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"}, 400, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			kv := map[string]string{}
+			if c.name == "Lambda" || strings.HasPrefix(c.name, "Lambda with") {
+				kv = maps.Clone(lambda)
+				kv["API_TOKEN"], kv["SESSION_SECRET"] = "0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef"
+				kv["ENGINE"], kv["STORE"], kv["DYNAMODB_TABLE"] = "mediaconvert", "dynamodb", "transcoder-jobs"
+				kv["INPUT_BUCKET"], kv["OUTPUT_BUCKET"] = "transcoder-in", "transcoder-out"
+				kv["MEDIACONVERT_ROLE_ARN"] = "arn:aws:iam::123456789012:role/mediaconvert"
+				kv["MEDIACONVERT_QUEUE_ARN"] = "arn:aws:mediaconvert:us-east-1:123456789012:queues/Default"
+			}
+			maps.Copy(kv, c.env)
+			got, err := config.Load(env(kv))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.GCPercent != c.percent || got.MemoryLimit != c.limit {
+				t.Errorf("GOGC %d and limit %d, want %d and %d", got.GCPercent, got.MemoryLimit, c.percent, c.limit)
+			}
+		})
+	}
+}
+
+func TestABadGOGCSaysWhatToUse(t *testing.T) {
+	for _, bad := range []string{"fast", "0", "-5", "40%"} {
+		_, err := config.Load(env(map[string]string{"GOGC": bad}))
+		if err == nil || !strings.Contains(err.Error(), "GOGC:") || !strings.Contains(err.Error(), "or off") {
+			t.Errorf("GOGC=%s: err = %v, want GOGC named with what to use", bad, err)
+		}
 	}
 }
