@@ -50,6 +50,7 @@ FUZZTIME ?= 10s
 fuzz: ## Run each fuzz target briefly (FUZZTIME each, default 10s)
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./app/sns/
 	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./app/sns/
+	$(GO) test -run '^$$' -fuzz '^FuzzVerifyKeyAgreesWithCryptoRSA$$' -fuzztime $(FUZZTIME) ./app/sns/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./app/events/
 	$(GO) test -run '^$$' -fuzz '^FuzzFastReader$$' -fuzztime $(FUZZTIME) ./app/events/
 

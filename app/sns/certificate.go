@@ -22,6 +22,7 @@ const minRSABits = 2048
 // against each message's Timestamp.
 type signingCert struct {
 	key       *rsa.PublicKey
+	verify    *verifyKey // key, prepared for verifying
 	notBefore time.Time
 	notAfter  time.Time
 }
@@ -71,7 +72,11 @@ func parseSigningCert(certURL string, data []byte) (*signingCert, error) {
 		return fail("subject CN %s and DNS names %q are not an SNS signing name (sns.amazonaws.com, ...)",
 			quote(cert.Subject.CommonName), cert.DNSNames)
 	}
-	return &signingCert{key: key, notBefore: cert.NotBefore, notAfter: cert.NotAfter}, nil
+	verify, err := newVerifyKey(key)
+	if err != nil {
+		return fail("%v", err)
+	}
+	return &signingCert{key: key, verify: verify, notBefore: cert.NotBefore, notAfter: cert.NotAfter}, nil
 }
 
 func hasSigningName(cert *x509.Certificate) bool {

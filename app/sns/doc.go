@@ -8,7 +8,9 @@
 //     be Amazon SNS's, before anything is fetched;
 //   - the Verifier retrieves the signing certificate (pinned, cached or
 //     fetched once per URL), checks its form, key, name and validity, and
-//     checks the RSA signature over the string to sign (Message.StringToSign);
+//     checks the RSA signature over the string to sign (Message.StringToSign)
+//     with the certificate's key prepared once, which costs two thirds of a
+//     crypto/rsa verification and gives the same answers (verifyKey);
 //   - Verifier.Confirm visits the SubscribeURL of a verified confirmation.
 //
 // Every error about a message belongs to exactly one class, ErrMalformed

@@ -44,13 +44,17 @@ func newLocalTrust(l *LocalSigner) (*localTrust, error) {
 	if !ok || key.N.BitLen() < minRSABits {
 		return nil, fmt.Errorf("sns: Options.Local.Cert must have an RSA key of at least %d bits", minRSABits)
 	}
+	verify, err := newVerifyKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("sns: Options.Local.Cert: %w", err)
+	}
 	base, err := url.Parse(l.SubscribeBase)
 	if err != nil || base.Host == "" || base.RawQuery != "" || base.Fragment != "" || base.User != nil {
 		return nil, fmt.Errorf("sns: Options.Local.SubscribeBase %s is not scheme://host/path", quote(l.SubscribeBase))
 	}
 	return &localTrust{
 		certURL: l.CertURL,
-		cert:    &signingCert{key: key, notBefore: l.Cert.NotBefore, notAfter: l.Cert.NotAfter},
+		cert:    &signingCert{key: key, verify: verify, notBefore: l.Cert.NotBefore, notAfter: l.Cert.NotAfter},
 		base:    base,
 	}, nil
 }

@@ -3,7 +3,6 @@ package sns
 import (
 	"context"
 	"crypto"
-	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
@@ -214,7 +213,7 @@ func (v *Verifier) Verify(ctx context.Context, m *Message) error {
 	if err := cert.validAt(m.SigningCertURL, m.Timestamp, ts); err != nil {
 		return err
 	}
-	return verifySignature(cert.key, hash, signed, sig)
+	return verifySignature(cert.verify, hash, signed, sig)
 }
 
 func (v *Verifier) checkTopic(arn string) error {
@@ -271,17 +270,18 @@ func decodeSignature(s string) ([]byte, error) {
 	return sig, nil
 }
 
-// verifySignature checks an RSA PKCS #1 v1.5 signature. It calls
-// crypto/rsa directly because x509.Certificate.CheckSignature refuses SHA-1,
-// which SignatureVersion 1 uses.
-func verifySignature(key *rsa.PublicKey, hash crypto.Hash, signed, sig []byte) error {
+// verifySignature checks an RSA PKCS #1 v1.5 signature with the
+// certificate's prepared key (see verifyKey), not
+// x509.Certificate.CheckSignature, which also refuses SHA-1, the hash of
+// SignatureVersion 1.
+func verifySignature(key *verifyKey, hash crypto.Hash, signed, sig []byte) error {
 	var err error
 	if hash == crypto.SHA1 {
 		sum := sha1.Sum(signed)
-		err = rsa.VerifyPKCS1v15(key, hash, sum[:], sig)
+		err = key.verifyPKCS1v15(hash, sum[:], sig)
 	} else {
 		sum := sha256.Sum256(signed)
-		err = rsa.VerifyPKCS1v15(key, hash, sum[:], sig)
+		err = key.verifyPKCS1v15(hash, sum[:], sig)
 	}
 	if err != nil {
 		return &SignatureError{Reason: fmt.Sprintf(
