@@ -38,6 +38,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,6 +70,13 @@ type options struct {
 }
 
 func main() {
+	// The load generator shares the cores with the server it measures, so
+	// it collects garbage as seldom as the server does by default: what it
+	// spends is taken from the server's share. A GOGC in the environment
+	// (which the server is also given) is left to rule both.
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(400)
+	}
 	var o options
 	flag.StringVar(&o.server, "server", "bin/server", "path of the server binary to measure")
 	flag.IntVar(&o.conns, "conns", 32, "keep-alive connections of the load generator")
