@@ -66,6 +66,20 @@ const maxInFlight = 8
 
 var errTooManyFetches = errors.New("too many certificate fetches in flight")
 
+// cached returns the certificate cached for certURL, if any. Only a URL that
+// passed parseCertURL is ever cached (see retrieve), and the rules are a
+// function of the string alone, so a hit needs no second check.
+func (s *certStore) cached(certURL string) (*signingCert, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.items[certURL]
+	if !ok {
+		return nil, false
+	}
+	s.lru.MoveToFront(e)
+	return e.Value.(*cacheEntry).cert, true
+}
+
 // get returns the certificate at certURL, which ValidateCertURL accepted as
 // u. Waiting ends with ctx, but the retrieval itself goes on (bounded by the
 // fetch timeout) for the other waiters and the cache.

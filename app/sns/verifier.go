@@ -180,11 +180,22 @@ func (v *Verifier) Verify(ctx context.Context, m *Message) error {
 	if err := v.checkTopic(m.TopicARN); err != nil {
 		return err
 	}
-	var u *url.URL
-	isLocal := v.local != nil && m.SigningCertURL == v.local.certURL
-	if !isLocal {
-		if u, err = parseCertURL(m.SigningCertURL); err != nil {
-			return err
+	// The certificate, when this URL's is at hand: the local topic's, or
+	// one cached, whose URL passed parseCertURL when it was stored. Any
+	// other URL is checked here, before anything else is read.
+	var (
+		cert *signingCert
+		u    *url.URL
+	)
+	switch {
+	case v.local != nil && m.SigningCertURL == v.local.certURL:
+		cert = v.local.cert
+	default:
+		var hit bool
+		if cert, hit = v.certs.cached(m.SigningCertURL); !hit {
+			if u, err = parseCertURL(m.SigningCertURL); err != nil {
+				return err
+			}
 		}
 	}
 	ts, err := parseTimestamp(m.Timestamp)
@@ -204,11 +215,10 @@ func (v *Verifier) Verify(ctx context.Context, m *Message) error {
 		return err
 	}
 
-	var cert *signingCert
-	if isLocal {
-		cert = v.local.cert
-	} else if cert, err = v.certs.get(ctx, m.SigningCertURL, u); err != nil {
-		return err
+	if cert == nil {
+		if cert, err = v.certs.get(ctx, m.SigningCertURL, u); err != nil {
+			return err
+		}
 	}
 	if err := cert.validAt(m.SigningCertURL, m.Timestamp, ts); err != nil {
 		return err

@@ -282,6 +282,30 @@ func TestTheCertificateIsFetchedOnceAndCached(t *testing.T) {
 	}
 }
 
+// A cached certificate is found by its URL's exact spelling, so the cache
+// lets through only the URL that passed the rules when it was stored: a
+// variant of it is checked, refused and never fetched.
+func TestTheCacheServesOnlyTheURLThatPassed(t *testing.T) {
+	e := newEnv(t, pemOf(t, goodCert()), nil)
+	if err := e.v.Verify(context.Background(), signed(t, "2")); err != nil {
+		t.Fatal(err)
+	}
+	for _, variant := range []string{
+		testCertURL + "?x=1",
+		testCertURL + "?",
+		"http" + strings.TrimPrefix(testCertURL, "https"),
+		strings.Replace(testCertURL, ".amazonaws.com/", ".amazonaws.com:443/", 1),
+		strings.Replace(testCertURL, "https://", "https://user@", 1),
+	} {
+		m := signed(t, "2")
+		m.SigningCertURL = variant
+		checkErr[*CertURLError](t, e.v.Verify(context.Background(), m), ErrRejected, "")
+	}
+	if n := e.sns.requests.Load(); n != 1 {
+		t.Errorf("%d requests reached SNS, want 1 (the first verify's)", n)
+	}
+}
+
 func TestConcurrentVerifiesShareOneFetch(t *testing.T) {
 	e := newEnv(t, nil, nil)
 	good := pemOf(t, goodCert())
