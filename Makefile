@@ -54,7 +54,7 @@ fuzz: ## Run each fuzz target briefly (FUZZTIME each, default 10s)
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./app/events/
 	$(GO) test -run '^$$' -fuzz '^FuzzFastReader$$' -fuzztime $(FUZZTIME) ./app/events/
 
-bench: build build-lambda dynalite ## Load-test the real server on loopback, time the Lambda cold start, then the micro-benchmarks
+bench: build build-lambda dynalite ffmpeg ## Load-test the real server on loopback, time the Lambda cold start, then the micro-benchmarks
 	CGO_ENABLED=0 $(GO) build -trimpath -tags $(LAMBDA_TAGS) -ldflags='-s -w' -o bin/bootstrap ./app/cmd/server
 	$(GO) run ./app/internal/cmd/loadtest -server bin/server -coldstart-bootstrap bin/bootstrap
 	$(GO) test -run '^$$' -bench . -benchmem ./app/sns/ ./app/events/ ./app/sqlite/
