@@ -174,9 +174,6 @@ func (s *Store) open() error {
 	if _, err := s.write.Exec("PRAGMA synchronous = NORMAL"); err != nil {
 		return fmt.Errorf("sqlite: set synchronous=NORMAL on %s: %w", s.path, err)
 	}
-	if s.wal, err = s.openLog(); err != nil {
-		return err
-	}
 	if s.selectDoc, err = s.write.Prepare(`SELECT doc FROM jobs WHERE id = ?`); err != nil {
 		return fmt.Errorf("sqlite: prepare the job query on %s: %w", s.path, err)
 	}
@@ -205,26 +202,6 @@ func (s *Store) open() error {
 		return fmt.Errorf("sqlite: prepare the job query on %s: %w", s.path, err)
 	}
 	return nil
-}
-
-// openLog opens the write-ahead log for the syncer's flushes. SQLite names
-// it after the database file it really opened, past any symbolic link, so
-// the name is SQLite's own (PRAGMA database_list); the log exists once the
-// writer's connection has read the database in WAL mode, and SQLite removes
-// it only when the last connection closes, after the syncer has stopped.
-func (s *Store) openLog() (*os.File, error) {
-	var (
-		seq        int
-		name, file string
-	)
-	if err := s.write.QueryRow("PRAGMA database_list").Scan(&seq, &name, &file); err != nil {
-		return nil, fmt.Errorf("sqlite: find the file of %s: %w", s.path, err)
-	}
-	f, err := os.OpenFile(file+"-wal", os.O_RDWR, 0)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: open the write-ahead log of %s: %w (the store flushes it before answering)", s.path, err)
-	}
-	return f, nil
 }
 
 // dsn is the driver's name for the database at path with params: a file:
@@ -271,16 +248,17 @@ func (s *Store) Close() error {
 		close(s.requests)
 		<-s.writerDone
 		<-s.syncerDone
-		s.closeErr = s.closeDBs()
+		var errs []error
+		if s.wal != nil {
+			errs = append(errs, s.wal.Close())
+		}
+		s.closeErr = errors.Join(append(errs, s.closeDBs())...)
 	})
 	return s.closeErr
 }
 
 func (s *Store) closeDBs() error {
 	var errs []error
-	if s.wal != nil {
-		errs = append(errs, s.wal.Close())
-	}
 	for _, stmt := range []*sql.Stmt{s.get, s.selectDoc, s.upsert, s.updateDoc} {
 		if stmt != nil {
 			errs = append(errs, stmt.Close())

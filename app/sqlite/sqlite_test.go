@@ -490,26 +490,3 @@ func TestAFailedFlushBreaksTheStore(t *testing.T) {
 		t.Errorf("Get after the store broke: %v", err)
 	}
 }
-
-func TestAStoreOpenedThroughASymlinkFlushesTheRealLog(t *testing.T) {
-	// SQLite keeps the log beside the file the link leads to: the store
-	// must flush that one, not look for one beside the link.
-	real := filepath.Join(t.TempDir(), "transcoder.db")
-	if s := open(t, real); s.Close() != nil {
-		t.Fatal("closing the store")
-	}
-	link := filepath.Join(t.TempDir(), "transcoder.db")
-	if err := os.Symlink(real, link); err != nil {
-		t.Skip("no symbolic links here:", err)
-	}
-	s := openClosing(t, link)
-	if _, err := s.Apply(context.Background(), update("job-1", 10)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(link + "-wal"); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("a log beside the link (%v): the test no longer shows where SQLite puts it", err)
-	}
-	if st := s.Stats(); st.Syncs == 0 || s.Broken() != nil {
-		t.Errorf("%d flushes, broken: %v; want the real log flushed", st.Syncs, s.Broken())
-	}
-}

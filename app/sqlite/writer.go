@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"time"
 
 	"transcoder/app/jobs"
@@ -125,17 +126,16 @@ func (s *Store) commit(batch []*request) {
 				results[i] = result{err: err}
 			}
 		}
-	} else {
-		s.commitCount.Add(1)
-		if n := int64(len(batch)); n > s.maxBatch.Load() {
-			s.maxBatch.Store(n) // only the writer stores
-		}
+		answer(batch, results, nil)
+		s.requestCount.Add(uint64(len(batch)))
+		return
+	}
+	s.commitCount.Add(1)
+	if n := int64(len(batch)); n > s.maxBatch.Load() {
+		s.maxBatch.Store(n) // only the writer stores
 	}
 	s.requestCount.Add(uint64(len(batch)))
-	// A failed batch goes through the syncer too, so that answers keep the
-	// order of commits: its errors may come from what an earlier batch
-	// changed (a job the sweep deleted), which is answered only once it is
-	// on the disk. The writer reuses batch for the next one.
+	// The writer reuses batch for the next one.
 	s.committed <- committed{batch: append([]*request(nil), batch...), results: results}
 }
 
@@ -166,14 +166,10 @@ func answer(batch []*request, results []result, synced error) {
 // gathers and applies the next batch instead of waiting for the disk, and
 // one flush answers every batch committed while the previous one ran.
 //
-// What differs from synchronous=FULL is what other connections may see: a
-// reader (a job page, List, the webhook dispatcher's Due) can see a change
-// for the time of one flush before it is on the disk. Only a crash of the
-// machine in that time loses it (a crash of the process leaves it in the
-// kernel's cache, which reaches the disk), and it was never answered, so SNS
-// delivers it again; nothing answered is ever lost. And a failed flush
-// refuses changes that stay committed, where FULL would have rolled them
-// back: what the disk kept of them is unknown, which the error says.
+// What differs from synchronous=FULL is only what other connections may
+// see: a reader can see a change for the time of one flush before it is on
+// the disk. A crash in that time loses it, but it was never answered, so
+// SNS delivers it again; nothing answered is ever lost.
 func (s *Store) syncer() {
 	defer close(s.syncerDone)
 	var group []committed
@@ -233,6 +229,15 @@ func (s *Store) flushLog() error {
 		if err := (*hook)(); err != nil {
 			return err
 		}
+	}
+	if s.wal == nil {
+		// The log exists from the first commit on, and SQLite removes it
+		// only when the last connection closes, after the syncer stops.
+		f, err := os.OpenFile(s.path+"-wal", os.O_RDWR, 0)
+		if err != nil {
+			return err
+		}
+		s.wal = f
 	}
 	return s.wal.Sync()
 }
