@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -402,26 +401,6 @@ func TestTheJobsAPINeedsTheToken(t *testing.T) {
 				t.Fatalf("got %d, want %d", a.status, tt.status)
 			}
 		})
-	}
-}
-
-// brokenStore is the harness's store once the disk has failed it.
-type brokenStore struct{ *sqlite.Store }
-
-func (brokenStore) Broken() error { return errors.New("input/output error") }
-
-func TestHealthFailsOnceTheStoreIsBroken(t *testing.T) {
-	h := newHarness(t)
-	if a := h.do(http.MethodGet, "/healthz", nil, nil); a.status != 200 {
-		t.Fatalf("healthz of a sound store: %d, want 200", a.status)
-	}
-	h = newHarness(t, func(d *server.Deps) { d.Store = brokenStore{d.Store.(*sqlite.Store)} })
-	a := h.do(http.MethodGet, "/healthz", nil, nil)
-	if a.status != http.StatusServiceUnavailable || !strings.Contains(fmt.Sprint(a.body["status"]), "restart") {
-		t.Fatalf("healthz of a broken store: %d %v, want 503 saying to restart", a.status, a.body)
-	}
-	if strings.Contains(fmt.Sprint(a.body), "input/output") {
-		t.Errorf("healthz tells anyone the store's error: %v", a.body)
 	}
 }
 
