@@ -38,10 +38,10 @@ func delivery(n int) *jobs.Update {
 	return u
 }
 
-// BenchmarkApply measures durable applies (answered once the log is flushed)
-// with one caller at a time, where every apply pays a commit of its own, and
-// with many callers at once, where group commit shares each commit among the
-// calls waiting for it. It reports applies/s and the average and largest batch.
+// BenchmarkApply measures durable applies (synchronous=FULL) with one caller
+// at a time, where every apply pays a commit of its own, and with many callers
+// at once, where group commit shares each commit among the calls waiting for
+// it. It reports applies/s and the average and largest batch.
 func BenchmarkApply(b *testing.B) {
 	b.Run("sequential", func(b *testing.B) {
 		s := openClosing(b, filepath.Join(b.TempDir(), "transcoder.db"))

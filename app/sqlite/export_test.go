@@ -24,16 +24,6 @@ func HoldNextBatch(s *Store) (entered <-chan struct{}, release func()) {
 	return in, sync.OnceFunc(func() { close(out) })
 }
 
-// BeforeSync runs fn before each flush of the log, in the syncer; an error
-// from fn is taken as the flush's. A nil fn removes the hook.
-func BeforeSync(s *Store, fn func() error) {
-	if fn == nil {
-		s.beforeSync.Store(nil)
-		return
-	}
-	s.beforeSync.Store(&fn)
-}
-
 // Queued is how many requests wait for the writer.
 func Queued(s *Store) int { return len(s.requests) }
 

@@ -3,13 +3,10 @@
 // service runs from a single static binary with nothing else to install.
 //
 // Each job is kept whole as a JSON document (package jobdoc, the stored form
-// the DynamoDB store keeps too) beside a few columns for querying. Writes go
-// through one goroutine that commits many Apply calls in one transaction
-// ("group commit"), and no call is answered before its commit is on the
-// disk: sharing a commit, and a flush of the log, among all the calls waiting
-// at that moment is what lets a single file take thousands of deliveries a
-// second. The flush runs beside the writer (see syncer in writer.go), so that
-// the next batch is applied while the disk confirms the last. Reads go
+// the DynamoDB store keeps too) beside a few columns for querying. Writes go through one goroutine that commits many Apply calls in
+// one transaction ("group commit"): with synchronous=FULL every commit waits
+// for the disk, so sharing a commit among all the calls waiting at that moment
+// is what lets a single file take thousands of deliveries a second. Reads go
 // through a separate pool of read-only connections; the WAL journal lets them
 // run beside the writer.
 //
@@ -44,11 +41,10 @@ import (
 const MaxBatch = 256
 
 // Linger is how long the writer waits after the first request of a batch
-// for others to share its commit. Every commit writes the log and is then
-// flushed to the disk, which costs tens of microseconds of CPU in the kernel
-// and more of waiting, so under load a fraction of a millisecond of waiting
-// makes each delivery several times cheaper; when idle, it adds as much to
-// one call's latency.
+// for others to share its commit. Every commit waits for the disk and costs
+// tens of microseconds of CPU in the kernel, so under load a fraction of a
+// millisecond of waiting makes each delivery several times cheaper; when
+// idle, it adds as much to one call's latency.
 const Linger = 500 * time.Microsecond
 
 // busyTimeout is how long a connection waits for another (another process
@@ -82,15 +78,7 @@ type Store struct {
 	requestCount atomic.Uint64
 	commitCount  atomic.Uint64
 	maxBatch     atomic.Int64
-	syncCount    atomic.Uint64
-	beforeSync   atomic.Pointer[func() error] // test hook, see export_test.go
-
-	// Durability (see syncer in writer.go).
-	committed   chan committed // from the writer to the syncer
-	syncerDone  chan struct{}
-	wal         *os.File               // the write-ahead log, for fsync; the syncer's alone
-	broken      atomic.Pointer[error]  // the first failed flush: the store refuses changes
-	beforeBatch atomic.Pointer[func()] // test hook, see export_test.go
+	beforeBatch  atomic.Pointer[func()] // test hook, see export_test.go
 
 	// Retention (see WithRetention and retention.go).
 	retention   time.Duration
@@ -119,8 +107,6 @@ func Open(path string, opts ...Option) (*Store, error) {
 		path:       abs,
 		requests:   make(chan *request, 4*MaxBatch),
 		writerDone: make(chan struct{}),
-		committed:  make(chan committed, 16),
-		syncerDone: make(chan struct{}),
 		log:        slog.Default(),
 	}
 	for _, o := range opts {
@@ -131,7 +117,6 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	go s.writer()
-	go s.syncer()
 	s.startSweeper()
 	return s, nil
 }
@@ -167,12 +152,6 @@ func (s *Store) open() error {
 	}
 	if err := migrate(s.write, s.path); err != nil {
 		return err
-	}
-	// From here on the writer's commits do not wait for the disk: the
-	// syncer flushes the log before any call is answered (see syncer).
-	// Migrations ran with FULL, each on the disk when it returned.
-	if _, err := s.write.Exec("PRAGMA synchronous = NORMAL"); err != nil {
-		return fmt.Errorf("sqlite: set synchronous=NORMAL on %s: %w", s.path, err)
 	}
 	if s.selectDoc, err = s.write.Prepare(`SELECT doc FROM jobs WHERE id = ?`); err != nil {
 		return fmt.Errorf("sqlite: prepare the job query on %s: %w", s.path, err)
@@ -247,12 +226,7 @@ func (s *Store) Close() error {
 		s.gate.Close()
 		close(s.requests)
 		<-s.writerDone
-		<-s.syncerDone
-		var errs []error
-		if s.wal != nil {
-			errs = append(errs, s.wal.Close())
-		}
-		s.closeErr = errors.Join(append(errs, s.closeDBs())...)
+		s.closeErr = s.closeDBs()
 	})
 	return s.closeErr
 }
@@ -286,9 +260,6 @@ type Stats struct {
 	Commits uint64
 	// MaxBatch is the most calls one transaction has served.
 	MaxBatch int
-	// Syncs is how many times the log was flushed to the disk: one flush
-	// answers every transaction committed while the previous one ran.
-	Syncs uint64
 	// Forgotten is how many jobs the retention sweep has deleted.
 	Forgotten uint64
 }
@@ -299,7 +270,6 @@ func (s *Store) Stats() Stats {
 		Requests:  s.requestCount.Load(),
 		Commits:   s.commitCount.Load(),
 		MaxBatch:  int(s.maxBatch.Load()),
-		Syncs:     s.syncCount.Load(),
 		Forgotten: s.forgotten.Load(),
 	}
 }

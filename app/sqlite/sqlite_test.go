@@ -129,9 +129,7 @@ func TestPragmasAreInForce(t *testing.T) {
 		read               func(*sqlite.Store, string) (string, error)
 	}{
 		{"writer", "journal_mode", "wal", sqlite.WriterPragma},
-		// NORMAL: a commit does not wait for the disk; the syncer flushes
-		// the log before answering (TestNoCallIsAnsweredBeforeItsLogIsFlushed).
-		{"writer", "synchronous", "1", sqlite.WriterPragma},
+		{"writer", "synchronous", "2", sqlite.WriterPragma}, // FULL
 		{"writer", "busy_timeout", "5000", sqlite.WriterPragma},
 		{"writer", "user_version", fmt.Sprint(sqlite.SchemaVersion), sqlite.WriterPragma},
 		{"reader", "journal_mode", "wal", sqlite.ReaderPragma},
@@ -397,96 +395,5 @@ func TestAFirstUpdateBatchedAfterAModifyOfTheSameUnseenJobCreatesIt(t *testing.T
 	}
 	if _, err := s.Get(context.Background(), "new"); err != nil {
 		t.Errorf("Get(new) after its first update: %v", err)
-	}
-}
-
-func TestNoCallIsAnsweredBeforeItsLogIsFlushed(t *testing.T) {
-	s := openClosing(t, filepath.Join(t.TempDir(), "transcoder.db"))
-	entered, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	sqlite.BeforeSync(s, func() error {
-		once.Do(func() { close(entered); <-release })
-		return nil
-	})
-	first := make(chan error, 1)
-	go func() {
-		_, err := s.Apply(context.Background(), update("job-1", 10))
-		first <- err
-	}()
-	<-entered
-	select {
-	case err := <-first:
-		t.Fatalf("Apply returned (%v) while the flush of its commit was held", err)
-	default:
-	}
-
-	// The writer does not wait for the disk: another call is applied and
-	// committed meanwhile, and waits for its own flush.
-	second := make(chan error, 1)
-	go func() {
-		_, err := s.Apply(context.Background(), update("job-2", 20))
-		second <- err
-	}()
-	for deadline := time.Now().Add(10 * time.Second); s.Stats().Commits < 2; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the writer committed %d batches while a flush was held, want 2", s.Stats().Commits)
-		}
-	}
-	select {
-	case err := <-second:
-		t.Fatalf("the second Apply returned (%v) before any flush after its commit", err)
-	default:
-	}
-	syncs := s.Stats().Syncs
-	close(release)
-	for _, ch := range []chan error{first, second} {
-		if err := <-ch; err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got := s.Stats().Syncs; got <= syncs {
-		t.Errorf("%d flushes after the release, want at least one", got-syncs)
-	}
-}
-
-func TestAFailedFlushBreaksTheStore(t *testing.T) {
-	s := openClosing(t, filepath.Join(t.TempDir(), "transcoder.db"))
-	ctx := context.Background()
-	if _, err := s.Apply(ctx, update("job-1", 10)); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Broken(); err != nil {
-		t.Fatalf("Broken() = %v before any failure", err)
-	}
-	sqlite.BeforeSync(s, func() error { return errors.New("input/output error") })
-	_, err := s.Apply(ctx, update("job-1", 20))
-	if err == nil || !strings.Contains(err.Error(), "input/output error") || !strings.Contains(err.Error(), "restart the service") {
-		t.Fatalf("Apply after a failed flush: %v, want the flush's error and what to do", err)
-	}
-
-	// The disk is fine again, but what it kept of that commit is unknown:
-	// every later change is refused, and no write is attempted.
-	sqlite.BeforeSync(s, nil)
-	commits := s.Stats().Commits
-	for _, call := range []func() error{
-		func() error { _, err := s.Apply(ctx, update("job-2", 10)); return err },
-		func() error {
-			_, err := s.Modify(ctx, "job-1", func(j *jobs.Job) bool { j.Version++; return true })
-			return err
-		},
-	} {
-		if err := call(); err == nil || !strings.Contains(err.Error(), "refuses every change") {
-			t.Errorf("a change after a failed flush: %v, want it refused", err)
-		}
-	}
-	if got := s.Stats().Commits; got != commits {
-		t.Errorf("%d commits after the store broke, want none", got-commits)
-	}
-	if err := s.Broken(); err == nil || !strings.Contains(err.Error(), "input/output error") {
-		t.Errorf("Broken() = %v, want the failed flush", err)
-	}
-	// Reading still works: what is there can be served.
-	if _, err := s.Get(ctx, "job-1"); err != nil {
-		t.Errorf("Get after the store broke: %v", err)
 	}
 }

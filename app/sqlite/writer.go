@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
 	"time"
 
 	"transcoder/app/jobs"
@@ -33,10 +32,9 @@ type result struct {
 	err    error
 }
 
-// Apply merges u into its job and returns once the result is committed and
-// its write-ahead log is on the disk (see syncer). The call waits for the
-// writer's next transaction, which it shares with every other call waiting at
-// that moment.
+// Apply merges u into its job and returns once the result is committed with
+// synchronous=FULL. The call waits for the writer's next transaction, which
+// it shares with every other call waiting at that moment.
 //
 // A context canceled before the writer reaches the call fails it with the
 // update unapplied; once the writer has the update, the call waits for the
@@ -86,7 +84,6 @@ func (s *Store) submit(r *request) (jobs.Change, error) {
 // up to MaxBatch.
 func (s *Store) writer() {
 	defer close(s.writerDone)
-	defer close(s.committed) // the syncer answers what is left, then stops
 	batch := make([]*request, 0, MaxBatch)
 	linger := time.NewTimer(Linger)
 	for r := range s.requests {
@@ -113,11 +110,10 @@ func (s *Store) writer() {
 	}
 }
 
-// commit applies batch in one transaction and hands it to the syncer, which
-// answers every request once the commit is on the disk. A request that
-// cannot be applied (its context is done, its job's stored document is
-// unreadable) fails alone; a failure to write or commit fails every request
-// of the batch at once, none of which is then stored.
+// commit applies batch in one transaction and answers every request. A
+// request that cannot be applied (its context is done, its job's stored
+// document is unreadable) fails alone; a failure to write or commit fails
+// every request of the batch, none of which is then stored.
 func (s *Store) commit(batch []*request) {
 	results := make([]result, len(batch))
 	if err := s.commitBatch(batch, results); err != nil {
@@ -126,128 +122,21 @@ func (s *Store) commit(batch []*request) {
 				results[i] = result{err: err}
 			}
 		}
-		answer(batch, results, nil)
-		s.requestCount.Add(uint64(len(batch)))
-		return
-	}
-	s.commitCount.Add(1)
-	if n := int64(len(batch)); n > s.maxBatch.Load() {
-		s.maxBatch.Store(n) // only the writer stores
-	}
-	s.requestCount.Add(uint64(len(batch)))
-	// The writer reuses batch for the next one.
-	s.committed <- committed{batch: append([]*request(nil), batch...), results: results}
-}
-
-// committed is a batch whose transaction is committed but whose log may not
-// be on the disk yet.
-type committed struct {
-	batch   []*request
-	results []result
-}
-
-// answer gives every request of batch its result, or synced's error, which
-// is the batch's: it was committed, but the disk did not confirm it.
-func answer(batch []*request, results []result, synced error) {
-	for i, r := range batch {
-		if synced != nil {
-			r.done <- result{err: synced}
-			continue
+	} else {
+		s.commitCount.Add(1)
+		if n := int64(len(batch)); n > s.maxBatch.Load() {
+			s.maxBatch.Store(n) // only the writer stores
 		}
+	}
+	for i, r := range batch {
 		r.done <- results[i]
 	}
-}
-
-// syncer makes committed batches durable and answers them. The writer's
-// connection runs with synchronous=NORMAL, so that a commit writes the
-// write-ahead log without waiting for the disk; the syncer then flushes the
-// log file (fsync) and only then answers, so that no call returns before
-// its change is on the disk, as with synchronous=FULL. The writer meanwhile
-// gathers and applies the next batch instead of waiting for the disk, and
-// one flush answers every batch committed while the previous one ran.
-//
-// What differs from synchronous=FULL is only what other connections may
-// see: a reader can see a change for the time of one flush before it is on
-// the disk. A crash in that time loses it, but it was never answered, so
-// SNS delivers it again; nothing answered is ever lost.
-func (s *Store) syncer() {
-	defer close(s.syncerDone)
-	var group []committed
-	for c := range s.committed {
-		group = append(group[:0], c)
-	more:
-		for {
-			select {
-			case c, ok := <-s.committed:
-				if !ok {
-					break more
-				}
-				group = append(group, c)
-			default:
-				break more
-			}
-		}
-		err := s.syncLog()
-		for _, c := range group {
-			answer(c.batch, c.results, err)
-		}
-		clear(group) // let answered requests go
-	}
-}
-
-// syncLog flushes the write-ahead log to the disk. The first failure
-// breaks the store for good: once a flush has failed, what reached the
-// disk is unknown (Linux may have dropped the pages it could not write),
-// so no later commit could be promised either.
-func (s *Store) syncLog() error {
-	if err := s.broken.Load(); err != nil {
-		return *err
-	}
-	err := s.flushLog()
-	if err != nil {
-		err = fmt.Errorf("sqlite: the disk did not confirm the write-ahead log %s-wal (%w): the store refuses every change from now on, "+
-			"since what reached the disk is unknown; check the disk and its space, then restart the service (SNS delivers again what was refused)", s.path, err)
-		s.broken.Store(&err)
-		s.log.Error("job store broken", "path", s.path, "err", err)
-		return err
-	}
-	s.syncCount.Add(1)
-	return nil
-}
-
-// Broken returns why the store refuses every change, once a flush of its
-// log has failed (see syncLog), and nil before: health checks report it.
-func (s *Store) Broken() error {
-	if err := s.broken.Load(); err != nil {
-		return *err
-	}
-	return nil
-}
-
-func (s *Store) flushLog() error {
-	if hook := s.beforeSync.Load(); hook != nil {
-		if err := (*hook)(); err != nil {
-			return err
-		}
-	}
-	if s.wal == nil {
-		// The log exists from the first commit on, and SQLite removes it
-		// only when the last connection closes, after the syncer stops.
-		f, err := os.OpenFile(s.path+"-wal", os.O_RDWR, 0)
-		if err != nil {
-			return err
-		}
-		s.wal = f
-	}
-	return s.wal.Sync()
+	s.requestCount.Add(uint64(len(batch)))
 }
 
 // commitBatch serves batch in one transaction, setting each request's
 // result, and commits it. Its error is the batch's: none of it is stored.
 func (s *Store) commitBatch(batch []*request, results []result) error {
-	if err := s.broken.Load(); err != nil {
-		return *err
-	}
 	tx, err := s.write.Begin()
 	if err != nil {
 		return fmt.Errorf("sqlite: begin a transaction on %s: %w", s.path, err)

@@ -27,6 +27,6 @@ func openSQLite(cfg *config.Config, logger *slog.Logger) (jobs.Store, error) {
 func logStoreStats(store jobs.Store, logger *slog.Logger) {
 	if st, ok := store.(*sqlite.Store); ok {
 		stats := st.Stats()
-		logger.Info("store closed", "requests", stats.Requests, "commits", stats.Commits, "largest_batch", stats.MaxBatch, "syncs", stats.Syncs)
+		logger.Info("store closed", "requests", stats.Requests, "commits", stats.Commits, "largest_batch", stats.MaxBatch)
 	}
 }

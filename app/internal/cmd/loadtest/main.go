@@ -401,13 +401,13 @@ func (s *server) reportStore() {
 	}
 	for _, line := range strings.Split(string(logs), "\n") {
 		var l struct {
-			Msg                      string
-			Requests, Commits, Syncs float64
-			LargestBatch             float64 `json:"largest_batch"`
+			Msg               string
+			Requests, Commits float64
+			LargestBatch      float64 `json:"largest_batch"`
 		}
 		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "store closed" && l.Commits > 0 {
-			fmt.Printf("store: %.0f changes in %.0f commits (%.1f per commit, at most %.0f), made durable by %.0f flushes of the log (%.1f changes per flush)\n",
-				l.Requests, l.Commits, l.Requests/l.Commits, l.LargestBatch, l.Syncs, l.Requests/max(l.Syncs, 1))
+			fmt.Printf("store: %.0f changes in %.0f durable commits (%.1f per commit, at most %.0f)\n",
+				l.Requests, l.Commits, l.Requests/l.Commits, l.LargestBatch)
 		}
 	}
 }
