@@ -72,6 +72,11 @@ var errTooManyFetches = errors.New("too many certificate fetches in flight")
 func (s *certStore) cached(certURL string) (*signingCert, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.lookup(certURL)
+}
+
+// lookup is cached with s.mu held.
+func (s *certStore) lookup(certURL string) (*signingCert, bool) {
 	e, ok := s.items[certURL]
 	if !ok {
 		return nil, false
@@ -85,10 +90,9 @@ func (s *certStore) cached(certURL string) (*signingCert, bool) {
 // fetch timeout) for the other waiters and the cache.
 func (s *certStore) get(ctx context.Context, certURL string, u *url.URL) (*signingCert, error) {
 	s.mu.Lock()
-	if e, ok := s.items[certURL]; ok {
-		s.lru.MoveToFront(e)
+	if cert, ok := s.lookup(certURL); ok {
 		s.mu.Unlock()
-		return e.Value.(*cacheEntry).cert, nil
+		return cert, nil
 	}
 	c, ok := s.calls[certURL]
 	if !ok {

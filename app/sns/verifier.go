@@ -187,16 +187,12 @@ func (v *Verifier) Verify(ctx context.Context, m *Message) error {
 		cert *signingCert
 		u    *url.URL
 	)
-	switch {
-	case v.local != nil && m.SigningCertURL == v.local.certURL:
+	if v.local != nil && m.SigningCertURL == v.local.certURL {
 		cert = v.local.cert
-	default:
-		var hit bool
-		if cert, hit = v.certs.cached(m.SigningCertURL); !hit {
-			if u, err = parseCertURL(m.SigningCertURL); err != nil {
-				return err
-			}
-		}
+	} else if c, hit := v.certs.cached(m.SigningCertURL); hit {
+		cert = c
+	} else if u, err = parseCertURL(m.SigningCertURL); err != nil {
+		return err
 	}
 	ts, err := parseTimestamp(m.Timestamp)
 	if err != nil {
