@@ -17,7 +17,15 @@
 // the Lambda function's cold start against a local Runtime API (see
 // coldStartBench).
 //
-// Usage: loadtest -server bin/server [-conns 32] [-duration 4s] [-pipeline-jobs 12]
+// Full load means the cores are saturated. With too few connections every
+// answer waits for the store's durable commit while the cores idle, so the
+// rate measures latency rather than capacity, and the CPU per delivery
+// carries the cost of idling: on 2 cores, 32 connections left about a
+// quarter of the CPU idle and cost about 20% more server CPU per delivery
+// than 256. SNS delivers a burst on as many connections as it likes. The run
+// prints how busy the cores were, and says so when they were not.
+//
+// Usage: loadtest -server bin/server [-conns 256] [-duration 4s] [-pipeline-jobs 12]
 package main
 
 import (
@@ -79,7 +87,7 @@ func main() {
 	}
 	var o options
 	flag.StringVar(&o.server, "server", "bin/server", "path of the server binary to measure")
-	flag.IntVar(&o.conns, "conns", 32, "keep-alive connections of the load generator")
+	flag.IntVar(&o.conns, "conns", 256, "keep-alive connections of the load generator (enough to keep the cores busy)")
 	flag.DurationVar(&o.duration, "duration", 4*time.Second, "length of each load phase")
 	flag.IntVar(&o.perJob, "events-per-job", 8, "notifications per job")
 	flag.StringVar(&o.tools, "tools", ".tools", "npm prefix for the Node peer's packages (empty skips the Node peer)")
@@ -188,6 +196,7 @@ func run(o options) error {
 	fmt.Printf("  (the load generator shares the cores: %v of its own CPU per delivery; the server alone would take %.0f/s = %.2f of the all-core rate)\n",
 		clientPer.Round(100*time.Nanosecond), float64(runtime.GOMAXPROCS(0))/perDelivery.Seconds(), float64(runtime.GOMAXPROCS(0))/perDelivery.Seconds()/rawN)
 	fmt.Printf("  latency p50 %v, p99 %v\n", full.pct(50), full.pct(99))
+	fmt.Println(" ", saturation(cpu.full, clientPer*time.Duration(full.total()), full.elapsed))
 	fmt.Printf("  server CPU per delivery: %v = %.2f RSA verifies (goal <= 2.5; HTTP+JSON+store = %.2f, goal < 1.5)\n",
 		perDelivery.Round(100*time.Nanosecond), float64(perDelivery)/float64(verifyCost), float64(perDelivery)/float64(verifyCost)-1)
 	fmt.Printf("half load (%.0f/s offered): %d delivered, latency p50 %v, p99 %v (goal < 10ms)\n",
@@ -201,6 +210,21 @@ func run(o options) error {
 		fmt.Fprintln(os.Stderr, "loadtest: the Node peer was not measured:", err)
 	}
 	return nil
+}
+
+// saturation says how busy the cores were during a full-load phase of
+// length elapsed in which the server used server and the load generator
+// client of CPU time, and warns when they were not busy enough for the
+// phase to measure capacity.
+func saturation(server, client, elapsed time.Duration) string {
+	cores := time.Duration(runtime.GOMAXPROCS(0))
+	busy := float64(server+client) / float64(elapsed*cores)
+	line := fmt.Sprintf("cores busy: %.0f%% (server %.0f%%, load generator %.0f%%)",
+		100*busy, 100*float64(server)/float64(elapsed*cores), 100*float64(client)/float64(elapsed*cores))
+	if busy < 0.9 {
+		line += "; under 90%: the rate is bounded by latency, not by the CPU, so it understates what the server can take: raise -conns"
+	}
+	return line
 }
 
 // rawVerifyRates measures RSA-2048 verifies per second on one goroutine and

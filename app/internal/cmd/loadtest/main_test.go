@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The load generator's response reader must read what a real server writes,
@@ -72,5 +74,20 @@ func TestReadResponseRefusesWhatIsNotHTTP(t *testing.T) {
 		if status, err := readResponse(bufio.NewReader(strings.NewReader(in))); err == nil {
 			t.Errorf("%q read as status %d, want an error", in, status)
 		}
+	}
+}
+
+// A full-load phase that leaves the cores idle measures latency, not
+// capacity: the run must say so, and must not when the cores were busy.
+func TestSaturationSaysWhenTheCoresWereNotBusy(t *testing.T) {
+	cores := time.Duration(runtime.GOMAXPROCS(0))
+	second := time.Second
+	busy := saturation(cores*800*time.Millisecond, cores*150*time.Millisecond, second)
+	if !strings.HasPrefix(busy, "cores busy: 95% (server 80%, load generator 15%)") || strings.Contains(busy, "raise -conns") {
+		t.Errorf("busy cores read as %q", busy)
+	}
+	idle := saturation(cores*600*time.Millisecond, cores*150*time.Millisecond, second)
+	if !strings.HasPrefix(idle, "cores busy: 75%") || !strings.Contains(idle, "raise -conns") {
+		t.Errorf("cores a quarter idle read as %q, want a warning that names -conns", idle)
 	}
 }
