@@ -17,15 +17,15 @@
 // the Lambda function's cold start against a local Runtime API (see
 // coldStartBench).
 //
-// Full load means the cores are saturated. With too few connections every
-// answer waits for the store's durable commit while the cores idle, so the
-// rate measures latency rather than capacity, and the CPU per delivery
-// carries the cost of idling: on 2 cores, 32 connections left about a
-// quarter of the CPU idle and cost about 20% more server CPU per delivery
-// than 256. SNS delivers a burst on as many connections as it likes. The run
-// prints how busy the cores were, and says so when they were not.
+// The full-load line says how busy the cores were. With few connections
+// every answer waits for the store's durable commit while the cores idle, so
+// the rate is bounded by latency rather than by the CPU, and the CPU per
+// delivery carries the cost of idling: on 2 cores, the default 32
+// connections left about a quarter of the CPU idle and cost about 20% more
+// server CPU per delivery than 256 did, while 256 raised the p99 at half
+// load from about 5 ms to 7-10 ms. -conns sets it.
 //
-// Usage: loadtest -server bin/server [-conns 256] [-duration 4s] [-pipeline-jobs 12]
+// Usage: loadtest -server bin/server [-conns 32] [-duration 4s] [-pipeline-jobs 12]
 package main
 
 import (
@@ -87,7 +87,7 @@ func main() {
 	}
 	var o options
 	flag.StringVar(&o.server, "server", "bin/server", "path of the server binary to measure")
-	flag.IntVar(&o.conns, "conns", 256, "keep-alive connections of the load generator (enough to keep the cores busy)")
+	flag.IntVar(&o.conns, "conns", 32, "keep-alive connections of the load generator")
 	flag.DurationVar(&o.duration, "duration", 4*time.Second, "length of each load phase")
 	flag.IntVar(&o.perJob, "events-per-job", 8, "notifications per job")
 	flag.StringVar(&o.tools, "tools", ".tools", "npm prefix for the Node peer's packages (empty skips the Node peer)")
@@ -214,15 +214,15 @@ func run(o options) error {
 
 // saturation says how busy the cores were during a full-load phase of
 // length elapsed in which the server used server and the load generator
-// client of CPU time, and warns when they were not busy enough for the
-// phase to measure capacity.
+// client of CPU time, and says when they were too idle for the rate to be
+// what the CPU allows.
 func saturation(server, client, elapsed time.Duration) string {
 	cores := time.Duration(runtime.GOMAXPROCS(0))
 	busy := float64(server+client) / float64(elapsed*cores)
 	line := fmt.Sprintf("cores busy: %.0f%% (server %.0f%%, load generator %.0f%%)",
 		100*busy, 100*float64(server)/float64(elapsed*cores), 100*float64(client)/float64(elapsed*cores))
 	if busy < 0.9 {
-		line += "; under 90%: the rate is bounded by latency, not by the CPU, so it understates what the server can take: raise -conns"
+		line += "; under 90%: the rate is bounded by the answers' wait for the durable commit, not by the CPU (more -conns keep the cores busy)"
 	}
 	return line
 }
