@@ -166,7 +166,8 @@ func run(o options) error {
 	self := selfCPU()
 	full := load(srv.addr, reqs, &next, o.conns, o.duration, 0)
 	cpu := srv.cpu()
-	clientPer := (selfCPU() - self) / time.Duration(max(full.total(), 1))
+	clientCPU := selfCPU() - self
+	clientPer := clientCPU / time.Duration(max(full.total(), 1))
 	if err := full.check(); err != nil {
 		return err
 	}
@@ -196,7 +197,7 @@ func run(o options) error {
 	fmt.Printf("  (the load generator shares the cores: %v of its own CPU per delivery; the server alone would take %.0f/s = %.2f of the all-core rate)\n",
 		clientPer.Round(100*time.Nanosecond), float64(runtime.GOMAXPROCS(0))/perDelivery.Seconds(), float64(runtime.GOMAXPROCS(0))/perDelivery.Seconds()/rawN)
 	fmt.Printf("  latency p50 %v, p99 %v\n", full.pct(50), full.pct(99))
-	fmt.Println(" ", saturation(cpu.full, clientPer*time.Duration(full.total()), full.elapsed))
+	fmt.Println(" ", saturation(cpu.full, clientCPU, full.elapsed))
 	fmt.Printf("  server CPU per delivery: %v = %.2f RSA verifies (goal <= 2.5; HTTP+JSON+store = %.2f, goal < 1.5)\n",
 		perDelivery.Round(100*time.Nanosecond), float64(perDelivery)/float64(verifyCost), float64(perDelivery)/float64(verifyCost)-1)
 	fmt.Printf("half load (%.0f/s offered): %d delivered, latency p50 %v, p99 %v (goal < 10ms)\n",
@@ -217,10 +218,10 @@ func run(o options) error {
 // client of CPU time, and says when they were too idle for the rate to be
 // what the CPU allows.
 func saturation(server, client, elapsed time.Duration) string {
-	cores := time.Duration(runtime.GOMAXPROCS(0))
-	busy := float64(server+client) / float64(elapsed*cores)
+	capacity := float64(elapsed) * float64(runtime.GOMAXPROCS(0))
+	busy := float64(server+client) / capacity
 	line := fmt.Sprintf("cores busy: %.0f%% (server %.0f%%, load generator %.0f%%)",
-		100*busy, 100*float64(server)/float64(elapsed*cores), 100*float64(client)/float64(elapsed*cores))
+		100*busy, 100*float64(server)/capacity, 100*float64(client)/capacity)
 	if busy < 0.9 {
 		line += "; under 90%: the rate is bounded by the answers' wait for the durable commit, not by the CPU (more -conns keep the cores busy)"
 	}

@@ -81,12 +81,11 @@ func TestReadResponseRefusesWhatIsNotHTTP(t *testing.T) {
 // by the CPU: the run must say so, and must not when the cores were busy.
 func TestSaturationSaysWhenTheCoresWereNotBusy(t *testing.T) {
 	cores := time.Duration(runtime.GOMAXPROCS(0))
-	second := time.Second
-	busy := saturation(cores*800*time.Millisecond, cores*150*time.Millisecond, second)
+	busy := saturation(cores*800*time.Millisecond, cores*150*time.Millisecond, time.Second)
 	if !strings.HasPrefix(busy, "cores busy: 95% (server 80%, load generator 15%)") || strings.Contains(busy, "-conns") {
 		t.Errorf("busy cores read as %q", busy)
 	}
-	idle := saturation(cores*600*time.Millisecond, cores*150*time.Millisecond, second)
+	idle := saturation(cores*600*time.Millisecond, cores*150*time.Millisecond, time.Second)
 	if !strings.HasPrefix(idle, "cores busy: 75%") || !strings.Contains(idle, "more -conns") {
 		t.Errorf("cores a quarter idle read as %q, want a warning that names -conns", idle)
 	}
