@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -104,6 +105,38 @@ func TestLinesLoggedWhileTheFileIsBusyGoOutInOneWrite(t *testing.T) {
 	}
 	if got := f.text(); !strings.HasPrefix(got, "first\nline 0\n") || !strings.HasSuffix(got, "line 98\n") {
 		t.Errorf("the file reads %q...", got[:min(len(got), 40)])
+	}
+}
+
+// Under load a write goes out at most once every Gather: a line logged just
+// after a write waits for the rest of it. The bound is a lower one, which
+// a slow machine only makes longer.
+func TestALineLoggedRightAfterAWriteWaitsOutGather(t *testing.T) {
+	f := &file{}
+	w := New(f)
+	defer w.Close()
+	start := time.Now()
+	w.Write([]byte("first\n"))
+	waitUntil(t, func() bool { return f.calls() == 1 })
+	w.Write([]byte("second\n"))
+	waitUntil(t, func() bool { return f.calls() == 2 })
+	if took := time.Since(start); took < Gather {
+		t.Errorf("the second line was written %v after the first was logged, want at least Gather (%v)", took, Gather)
+	}
+	if got := f.text(); got != "first\nsecond\n" {
+		t.Errorf("the file reads %q", got)
+	}
+}
+
+// waitUntil polls cond for up to ten seconds. It yields rather than
+// sleeps between polls: a sleep can take a millisecond here, as long as
+// what is measured.
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); runtime.Gosched() {
+		if time.Now().After(deadline) {
+			t.Fatal("not written after 10s")
+		}
 	}
 }
 
