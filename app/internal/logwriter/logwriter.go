@@ -92,15 +92,15 @@ func (w *Writer) run() {
 		if wait := Gather - time.Since(last); wait > 0 {
 			time.Sleep(wait)
 		}
-		last = time.Now()
 		w.mu.Lock()
 		lines := w.pending
 		w.pending, w.spare = w.spare[:0], nil
 		w.room.Broadcast()
 		w.mu.Unlock()
 		if len(lines) == 0 {
-			continue
+			continue // a token left by lines the previous write took
 		}
+		last = time.Now()
 		_, err := w.out.Write(lines)
 		w.mu.Lock()
 		if err != nil && w.err == nil {
